@@ -1,0 +1,115 @@
+"""Matrix-form gradients against central differences and torch.autograd, on random architectures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import backprop as bp
+from backprop import dense, gradcheck
+from backprop.backend import get_backend, torch_available
+
+from .conftest import BACKENDS
+
+ELEMENTWISE = ["logistic", "tanh", "relu", "swish", "mish", "identity"]
+COSTS = ["half_squared_error", "softmax_cross_entropy", "binary_cross_entropy"]
+
+
+@st.composite
+def problems(draw):
+    """A random network, weights, inputs and targets (float64, numpy)."""
+    depth = draw(st.integers(1, 4))
+    sizes = draw(st.lists(st.integers(1, 5), min_size=depth + 1, max_size=depth + 1))
+    cost = draw(st.sampled_from(COSTS))
+    hidden = draw(st.lists(st.sampled_from(ELEMENTWISE), min_size=depth - 1, max_size=depth - 1))
+    output = {"softmax_cross_entropy": "softmax", "binary_cross_entropy": "logistic"}.get(cost)
+    if output is None:
+        output = draw(st.sampled_from(ELEMENTWISE))
+    if cost == "softmax_cross_entropy" and sizes[-1] == 1:
+        sizes[-1] = 2
+    possible = [(k, l) for l in range(2, depth + 1) for k in range(0, l - 1)]
+    skips = draw(st.lists(st.sampled_from(possible), unique=True)) if possible else []
+    net = bp.DenseNet(sizes, activations=hidden + [output], cost=cost, skips=skips)
+    m = draw(st.integers(1, 6))
+    seeds = draw(st.sampled_from([None, 1, 3]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    params = net.init_params(rng, scale=1.0, seeds=seeds)
+    x = rng.standard_normal((sizes[0], m))
+    if cost == "softmax_cross_entropy":
+        y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
+    else:
+        y = rng.uniform(0, 1, (sizes[-1], m))
+    return net, params, x, y, rng
+
+
+def _away_from_kinks(net, params, x) -> bool:
+    """ReLU has a kink at 0; a difference quotient that straddles it measures nothing."""
+    _, cache = dense.forward(net, params, x)
+    return all(
+        np.abs(cache["z"][l]).min() > 1e-2 for l in range(1, net.L + 1) if net.activations[l].name == "relu"
+    )
+
+
+@pytest.mark.parametrize("device", BACKENDS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems())
+def test_matrix_form_equals_central_differences(device, problem):
+    net, params, x, y, rng = problem
+    if not _away_from_kinks(net, params, x):
+        return
+    be = get_backend(device)
+    params, x, y = be.tree(params), be.asarray(x), be.asarray(y)
+    _, grads = dense.loss_and_grads(net, params, x, y)
+    errors = gradcheck.directional_errors(lambda p: dense.loss(net, p, x, y, check=False), params, grads, rng)
+    assert errors.max() <= 1e-6, f"{net}: relative errors {errors}"
+
+
+@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.parametrize("device", BACKENDS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems())
+def test_matrix_form_equals_torch_autograd(device, problem):
+    net, params, x, y, _ = problem
+    be = get_backend(device)
+    _, grads = dense.loss_and_grads(net, be.tree(params), be.asarray(x), be.asarray(y))
+    cpu = get_backend("cpu")
+    expected = gradcheck.autograd_grads(lambda p: dense.loss(net, p, cpu.asarray(x), cpu.asarray(y), check=False), params)
+    assert set(grads) == set(expected)
+    for k in expected:
+        np.testing.assert_allclose(bp.to_numpy(grads[k]), expected[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_gradient_check_catches_a_wrong_gradient(rng):
+    net = bp.DenseNet([3, 4, 2])
+    params = net.init_params(rng)
+    x, y = rng.standard_normal((3, 5)), rng.uniform(size=(2, 5))
+    _, grads = dense.loss_and_grads(net, params, x, y)
+    grads["W1"] = grads["W1"] * 1.001  # a 0.1% error in one block
+    errors = gradcheck.directional_errors(lambda p: dense.loss(net, p, x, y), params, grads, rng)
+    assert errors.max() > 1e-6
+
+
+def test_gradient_check_refuses_float32(rng):
+    net = bp.DenseNet([2, 2, 1])
+    params = net.init_params(rng, dtype="float32")
+    x, y = np.zeros((2, 1), np.float32), np.zeros((1, 1), np.float32)
+    _, grads = dense.loss_and_grads(net, params, x, y)
+    with pytest.raises(TypeError, match="float64"):
+        gradcheck.directional_errors(lambda p: dense.loss(net, p, x, y), params, grads, rng)
+
+
+def test_seeded_networks_get_their_own_gradients(rng):
+    """Three networks stacked on a seed axis get exactly the gradients each gets alone."""
+    net = bp.DenseNet([3, 4, 2], activations="tanh", skips=[])
+    params = net.init_params(rng, seeds=3)
+    x, y = rng.standard_normal((3, 5)), rng.uniform(size=(2, 5))
+    C, grads = dense.loss_and_grads(net, params, x, y)
+    assert C.shape == (3,)
+    for s in range(3):
+        one = {k: v[s] for k, v in params.items()}
+        C1, g1 = dense.loss_and_grads(net, one, x, y)
+        np.testing.assert_allclose(C[s], C1, rtol=1e-12)
+        for k in g1:
+            np.testing.assert_allclose(grads[k][s], g1[k], rtol=1e-12, atol=1e-15)

@@ -1,0 +1,33 @@
+"""Every notebook of the book runs through papermill at smoke scale; the book builds from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from backprop import book
+from backprop.runner import run_notebook
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_book_lists_its_notebooks():
+    assert [p.name for p in book.notebooks(ROOT)] == ["xor.md"]
+
+
+def test_xor_notebook_learns_all_four_patterns(cache_dir):
+    result = run_notebook(ROOT / "notebooks" / "xor.md", {"scale": "smoke", "device": "numpy"}, cache_dir / "_build" / "executed")
+    m = result.metrics
+    assert m["all_four_classified"] is True
+    assert m["n_nets"] == 32 and m["max_sweeps"] == 3000
+    assert m["fraction_solved"] >= 0.5
+    assert 0 < m["p10_sweeps"] <= m["median_sweeps"] <= m["p90_sweeps"] < m["max_sweeps"]
+
+
+def test_the_book_builds_at_smoke_scale(cache_dir):
+    index = book.build(ROOT, scale="smoke", output_root=cache_dir)
+    assert index.is_file()
+    page = (index.parent / "notebooks" / "xor.html").read_text()
+    assert "Decision surface" in page and "Traceback" not in page
+    assert "networks" in page and "<img" in page
