@@ -22,11 +22,11 @@ def momentum_step(params: dict, grads: dict, velocity: dict | None, eta: float, 
         raise ValueError(f"need eta > 0, 0 <= alpha < 1 and 0 <= decay < 1; got eta={eta}, alpha={alpha}, decay={decay}")
     new_params, new_velocity = {}, {}
     for k, w in params.items():
-        dw = -eta * grads[k]
+        dw = grads[k] * -eta  # a fresh array: the in-place steps below touch nothing of the caller's
         if velocity is not None and alpha:
-            dw = dw + alpha * velocity[k]
+            dw += alpha * velocity[k]
         if mask is not None:
-            dw = dw * mask
+            dw *= mask
         if decay:
             w = w * (1 - decay * (1 if mask is None else mask))
         new_params[k] = w + dw
