@@ -1,0 +1,198 @@
+"""Benchmark: what a gradient costs in reverse mode, in units of one forward pass.
+
+    .venv/bin/python benchmarks/gradient_cost.py [--quick] [--out FILE.json] [--device numpy]
+
+For dense networks 32-h-h-10 (tanh, softmax cross-entropy, 64 examples) of
+growing width h, it times, like with like:
+
+- the engine (``backprop.graph``): the program evaluated on plain arrays (one
+  forward pass) against ``graph.value_and_grad`` (trace + backward sweep);
+- the matrix form (``backprop.dense``): ``dense.loss`` against ``dense.loss_and_grads``.
+
+Each ratio is the median, over interleaved rounds, of reverse/forward within a
+round (timeit with the garbage collector off; the clock is the process's CPU
+time, so that other programs on a shared machine do not count). Any size whose ratio is above 3
+is flagged. Then chains v <- sin(v) of 1,000 to 10,000 operations are traced
+and differentiated: the time per operation of the longest chain must stay
+within 2x that of the shortest (linear time) and no RecursionError may occur.
+
+The exit status is 1 if any flag is raised. This is a measurement, not a unit
+test: the unit tests never assert on timings. It runs on one thread (set
+before numpy is imported) so that library threading does not blur the ratios,
+and asks the C allocator to keep freed memory (see ``keep_freed_memory``).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import timeit  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import machine  # noqa: E402
+
+import backprop as bp  # noqa: E402
+from backprop import dense  # noqa: E402
+from backprop import graph as g  # noqa: E402
+
+TARGET = 3.0  # reverse mode at most 3 forward passes
+LINEARITY = 2.0  # the longest chain may cost at most 2x per operation what the shortest does
+M = 64  # examples per batch
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the system.
+
+    Otherwise every large array freed is unmapped and the next one faults its pages
+    back in, which on virtual machines costs more than the arithmetic of a mid-sized
+    network and penalises whichever computation allocates more (reverse mode).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, Windows): nothing to tune
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)) and bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 25))
+
+
+def C(p, x, y):
+    """Softmax cross-entropy of a 32-h-h-10 tanh network (the program of notebooks/gradient_cost.md)."""
+    a = x
+    for l in (1, 2):
+        a = g.tanh(p[f"W{l}"] @ a + p[f"b{l}"])  # a[l]: (h, m)
+    z = p["W3"] @ a + p["b3"]  # z[3]: (10, m)
+    return -g.sum(y * (z - g.logsumexp(z, axis=0, keepdims=True)))
+
+
+def problem(h: int, backend, seed: int = 0):
+    rng = np.random.default_rng([seed, h])
+    net = bp.DenseNet([32, h, h, 10], activations=["tanh", "tanh", "softmax"], cost="softmax_cross_entropy")
+    params = net.init_params(rng, scale=0.2, backend=backend)
+    x = backend.asarray(rng.standard_normal((32, M)))
+    y = backend.asarray(np.eye(10)[:, rng.integers(0, 10, M)])
+    return net, params, x, y
+
+
+def clock(backend):
+    """The process's CPU time on the CPU (other programs on a shared machine do not count);
+    wall-clock time on a GPU, whose work the CPU only waits for."""
+    return time.perf_counter if backend.device.startswith("cuda") else time.process_time
+
+
+def interleaved(functions: dict, rounds: int, timer, seconds: float = 0.01) -> dict:
+    """Seconds per call of each function, one entry per round, the functions interleaved."""
+    number = {}
+    for name, fn in functions.items():
+        fn()  # warm up
+        number[name] = max(1, int(seconds / max(timeit.Timer(fn, timer=timer).timeit(1), 1e-7)))
+    times = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, fn in functions.items():
+            times[name].append(timeit.Timer(fn, timer=timer).timeit(number[name]) / number[name])
+    return {name: np.array(t) for name, t in times.items()}
+
+
+def measure_sizes(widths, rounds: int, backend) -> list[dict]:
+    rows = []
+    for h in widths:
+        net, params, x, y = problem(h, backend)
+        grad_C = g.value_and_grad(C)
+        sync = backend.synchronize
+        t = interleaved({
+            "forward": lambda: (C(params, x, y), sync()),
+            "reverse": lambda: (grad_C(params, x, y), sync()),
+            "matrix_forward": lambda: (dense.loss(net, params, x, y, check=False), sync()),
+            "matrix_reverse": lambda: (dense.loss_and_grads(net, params, x, y, check=False), sync()),
+        }, rounds, clock(backend))
+        row = {
+            "width": h,
+            "n_params": net.n_params(),
+            **{f"seconds_{k}": float(np.median(v)) for k, v in t.items()},
+            "ratio_engine": float(np.median(t["reverse"] / t["forward"])),
+            "ratio_matrix": float(np.median(t["matrix_reverse"] / t["matrix_forward"])),
+        }
+        row["flags"] = [f"{which} ratio {row[f'ratio_{which}']:.2f} > {TARGET:g}"
+                        for which in ("engine", "matrix") if row[f"ratio_{which}"] > TARGET]
+        rows.append(row)
+        print(f"h={h:>4}  P={row['n_params']:>7,}  engine {row['seconds_forward'] * 1e6:9.1f} us -> "
+              f"{row['seconds_reverse'] * 1e6:9.1f} us  ratio {row['ratio_engine']:5.2f}   "
+              f"matrix {row['seconds_matrix_forward'] * 1e6:9.1f} us -> {row['seconds_matrix_reverse'] * 1e6:9.1f} us  "
+              f"ratio {row['ratio_matrix']:5.2f}  {'FLAG: ' + '; '.join(row['flags']) if row['flags'] else 'ok'}",
+              flush=True)
+    return rows
+
+
+def measure_chain(lengths, repeats: int, backend) -> dict:
+    def chain(p, n):
+        v = p["x"]
+        for _ in range(n):
+            v = g.sin(v)
+        return g.sum(v)
+
+    x0 = {"x": backend.asarray(np.full((1, 1), 0.5))}
+    grad_chain = g.grad(chain)
+    seconds, flags = [], []
+    for n in lengths:
+        try:
+            timer = timeit.Timer(lambda: (grad_chain(x0, n), backend.synchronize()), timer=clock(backend))
+            s = float(np.median(timer.repeat(repeats, 1)))
+        except RecursionError:
+            flags.append(f"a chain of {n} operations hit the recursion limit")
+            s = float("nan")
+        seconds.append(s)
+        print(f"chain of {n:>6} operations: {s * 1e3:8.1f} ms, {s / n * 1e6:6.2f} us per operation", flush=True)
+    per_op = np.array(seconds) / np.array(lengths)
+    growth = float(per_op[-1] / per_op[0])
+    if not growth <= LINEARITY:
+        flags.append(f"time per operation grew {growth:.2f}x from {lengths[0]} to {lengths[-1]} operations (limit {LINEARITY:g}x)")
+    print(f"time per operation, longest / shortest chain: {growth:.2f} "
+          f"(t({lengths[-1]}) / t({lengths[0]}) = {seconds[-1] / seconds[0]:.2f} for {lengths[-1] / lengths[0]:.0f}x the length)")
+    return {"lengths": list(lengths), "seconds": seconds, "per_op_growth": growth,
+            "recursion_limit": sys.getrecursionlimit(), "flags": flags}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer sizes and rounds (about 10 seconds)")
+    parser.add_argument("--out", type=str, default="", help="write the results as JSON to this file")
+    parser.add_argument("--device", default="numpy", help="numpy, cpu (torch) or cuda")
+    args = parser.parse_args(argv)
+
+    backend = bp.get_backend(args.device)
+    tuned = keep_freed_memory()
+    widths = (2, 16, 128) if args.quick else (2, 4, 8, 16, 32, 64, 128, 256)
+    rounds = 7 if args.quick else 21
+    lengths = (1000, 2000, 5000, 10000)
+    print(f"{backend.describe()}, {os.environ['OPENBLAS_NUM_THREADS']} BLAS thread(s), "
+          f"allocator keeps freed memory: {tuned}; median of {rounds} interleaved rounds per size", flush=True)
+    sizes = measure_sizes(widths, rounds, backend)
+    chain = measure_chain(lengths, 3 if args.quick else 5, backend)
+    flags = [f"P={row['n_params']}: {f}" for row in sizes for f in row["flags"]] + chain["flags"]
+    result = {"machine": machine(), "device": backend.describe(), "blas_threads": os.environ["OPENBLAS_NUM_THREADS"],
+              "allocator_keeps_freed_memory": tuned, "target": TARGET, "sizes": sizes, "chain": chain, "flags": flags}
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+        print(f"wrote {args.out}")
+    if flags:
+        print(f"\n{len(flags)} flag(s) raised:")
+        for flag in flags:
+            print("  " + flag)
+        return 1
+    print("\nno flags: reverse mode within 3 forward passes at every size, and linear in depth")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

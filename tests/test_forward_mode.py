@@ -1,0 +1,143 @@
+"""Forward mode (dual numbers): every JVP rule, and five ways to one gradient on random networks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import backprop as bp
+from backprop import dense, forward_mode, gradcheck, graph
+from backprop.backend import get_backend, torch_available
+from backprop.forward_mode import Dual
+from backprop.graph_rules import RULES, Rule
+
+from .conftest import BACKENDS
+from .test_graph import BUILTIN, _relu_kinks, case, engine_loss, five_point, networks, run_primitive
+
+
+def test_every_primitive_has_a_jvp_rule():
+    assert set(forward_mode.JVPS) == set(BUILTIN)
+    for name in BUILTIN:
+        expected = 1 if RULES[name].variadic else len(RULES[name].vjps)
+        assert len(forward_mode.JVPS[name]) == expected, name
+
+
+@pytest.mark.parametrize("device", BACKENDS)
+@pytest.mark.parametrize("name", BUILTIN)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_jvp_rule_equals_central_differences_and_the_vjp(device, name, data):
+    """J u by forward mode == d/dt op(x + t u) (differences) and <g, J u> == <J^T g, u> (the VJP)."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    inputs, kwargs = case(name, data.draw, rng)
+    be = get_backend(device)
+    xs = {f"x{j}": be.asarray(x) for j, x in enumerate(inputs)}
+    u = {k: be.asarray(rng.standard_normal(tuple(x.shape))) for k, x in xs.items()}
+    f = lambda p: run_primitive(name, [p[k] for k in xs], kwargs)  # noqa: E731
+    out, tangent = forward_mode.jvp(f, xs, u)
+    np.testing.assert_allclose(bp.to_numpy(out), bp.to_numpy(f(xs)), rtol=1e-15)
+
+    g = rng.standard_normal(tuple(out.shape))
+    along = lambda t: float(np.sum(bp.to_numpy(f({k: x + t * u[k] for k, x in xs.items()})) * g))  # noqa: E731
+    numeric = five_point(along)
+    by_jvp = float(np.sum(bp.to_numpy(tangent) * g))
+    assert abs(by_jvp - numeric) <= 1e-8 * max(1.0, abs(numeric)), (name, kwargs, by_jvp, numeric)
+
+    _, adjoints = graph.vjp(f, xs, be.asarray(g))
+    by_vjp = sum(float(np.sum(bp.to_numpy(adjoints[k]) * bp.to_numpy(u[k]))) for k in xs)
+    assert abs(by_jvp - by_vjp) <= 1e-12 * max(1.0, abs(by_vjp)), (name, by_jvp, by_vjp)
+
+
+@st.composite
+def small_networks(draw):
+    """Networks small enough that P forward passes are quick (P at most about 60)."""
+    net, params, x, y = draw(networks())
+    assume(net.n_params() * (1 if params["W1"].ndim == 2 else params["W1"].shape[0]) <= 60)
+    return net, params, x, y
+
+
+@pytest.mark.parametrize("device", BACKENDS)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(problem=small_networks())
+def test_forward_mode_reverse_mode_matrix_form_and_differences_agree(device, problem):
+    net, params, x, y = problem
+    assume(not _relu_kinks(net, params, x))
+    be = get_backend(device)
+    params, x, y = be.tree(params), be.asarray(x), be.asarray(y)
+    C = lambda p, x, y: engine_loss(net, p, x, y)  # noqa: E731
+    by_jvps = forward_mode.gradient_by_jvps(C, params, x, y)
+    by_engine = graph.grad(C)(params, x, y)
+    _, by_matrices = dense.loss_and_grads(net, params, x, y)
+    by_differences = forward_mode.gradient_by_differences(C, params, x, y)
+    for k in params:
+        exact = bp.to_numpy(by_matrices[k])
+        np.testing.assert_allclose(by_jvps[k], exact, rtol=1e-9, atol=1e-12, err_msg=k)
+        np.testing.assert_allclose(bp.to_numpy(by_engine[k]), exact, rtol=1e-9, atol=1e-12, err_msg=k)
+        np.testing.assert_allclose(by_differences[k], exact, rtol=1e-5, atol=1e-7, err_msg=k)
+
+
+@pytest.mark.skipif(not torch_available(), reason="needs torch")
+def test_forward_mode_equals_torch_autograd(rng):
+    net = bp.DenseNet([3, 4, 3], activations=["mish", "softmax"], cost="softmax_cross_entropy")
+    params = net.init_params(rng, scale=1.0)
+    x, y = rng.standard_normal((3, 4)), np.eye(3)[:, [0, 2, 1, 2]]
+    cpu = get_backend("cpu")
+    expected = gradcheck.autograd_grads(lambda p: dense.loss(net, p, cpu.asarray(x), cpu.asarray(y), check=False), params)
+    by_jvps = forward_mode.gradient_by_jvps(lambda p: engine_loss(net, p, x, y), params)
+    for k in expected:
+        np.testing.assert_allclose(by_jvps[k], expected[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_one_jvp_is_one_directional_derivative(rng):
+    net = bp.DenseNet([2, 3, 1], activations="tanh")
+    params = net.init_params(rng)
+    x, y = rng.standard_normal((2, 4)), rng.uniform(size=(1, 4))
+    u = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+    value, slope = forward_mode.jvp(lambda p: engine_loss(net, p, x, y), params, u)
+    grads = graph.grad(lambda p: engine_loss(net, p, x, y))(params)
+    assert np.isclose(value, dense.loss(net, params, x, y))
+    assert np.isclose(slope, sum(np.sum(grads[k] * u[k]) for k in params), rtol=1e-12)
+    assert forward_mode.n_params(params) == net.n_params() == 13
+
+
+def test_a_long_chain_in_forward_mode():
+    x = Dual(np.array([[1.0]]), np.array([[1.0]]))
+    for _ in range(10_000):
+        x = graph.sin(x)
+    assert x.tangent.shape == (1, 1) and np.isfinite(x.tangent).all()
+
+
+def test_forward_mode_errors_are_named():
+    cube = graph.Primitive(Rule("cube", lambda xp, x: x**3))
+    with pytest.raises(NotImplementedError, match="operation 'cube' has no Jacobian-vector rule"):
+        forward_mode.jvp(lambda p: cube(p["x"]), {"x": np.ones((2, 2))}, {"x": np.ones((2, 2))})
+    with pytest.raises(ValueError, match=r"direction names parameters that are not in params: \['w'\]"):
+        forward_mode.jvp(lambda p: p["x"], {"x": np.ones(2)}, {"w": np.ones(2)})
+    with pytest.raises(ValueError, match="a tangent must be shaped like its value"):
+        Dual(np.ones((2, 2)), np.ones(3))
+    with pytest.raises(TypeError, match="finite differences need float64 parameters; x is float32"):
+        forward_mode.gradient_by_differences(lambda p: graph.sum(p["x"]), {"x": np.ones(2, np.float32)})
+    with pytest.raises(ValueError, match="must return a single number"):
+        forward_mode.gradient_by_jvps(lambda p: p["x"] * 2.0, {"x": np.ones(2)})
+
+
+def test_reverse_and_forward_mode_cannot_be_mixed():
+    node = graph.variable(np.ones((2, 2)))
+    dual = Dual(np.ones((2, 2)), np.ones((2, 2)))
+    with pytest.raises(TypeError, match="add: cannot mix Node and Dual inputs"):
+        node + dual
+
+
+@pytest.mark.cuda
+def test_forward_mode_on_cuda_equals_numpy(rng):
+    net = bp.DenseNet([3, 4, 2], activations=["tanh", "logistic"], cost="binary_cross_entropy")
+    params = net.init_params(rng, scale=1.0)
+    x, y = rng.standard_normal((3, 5)), rng.uniform(size=(2, 5))
+    expected = forward_mode.gradient_by_jvps(lambda p: engine_loss(net, p, x, y), params)
+    gpu = get_backend("cuda")
+    xg, yg = gpu.asarray(x), gpu.asarray(y)
+    grads = forward_mode.gradient_by_jvps(lambda p: engine_loss(net, p, xg, yg), gpu.tree(params))
+    for k in expected:
+        np.testing.assert_allclose(grads[k], expected[k], rtol=1e-9, atol=1e-12, err_msg=k)
