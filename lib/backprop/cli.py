@@ -1,6 +1,7 @@
-"""The ``backprop`` command: run one notebook, or build the whole executed book.
+"""The ``backprop`` command: run one notebook, check the published claims, or build the book.
 
     backprop run notebooks/xor.md --scale smoke -p seed 3
+    backprop reproduce [--scale full|smoke] [--paper rhw1986_pdp] [--force]
     backprop book [--scale full]
 """
 
@@ -13,7 +14,9 @@ import sys
 from pathlib import Path
 
 from . import book
+from .claims import ClaimsError
 from .notebook import SCALES
+from .reproduce import reproduce
 from .runner import NotebookError, UnknownParameterError, run_notebook
 
 
@@ -36,6 +39,13 @@ def main(argv=None) -> int:
     run.add_argument("--cache-dir", type=Path, default=Path("_build/executed"))
     run.add_argument("--force", action="store_true", help="execute even if an identical run is cached")
 
+    rp = sub.add_parser("reproduce", help="run the notebooks of the claims registry, write run records, print the scoreboard")
+    rp.add_argument("--scale", choices=SCALES, default="full", help="full (default) writes records; smoke checks the smoke rules")
+    rp.add_argument("--paper", action="append", default=[], metavar="STEM", help="only this claims file (reproductions/STEM.yaml); repeatable")
+    rp.add_argument("--device", help="the device parameter of every notebook (default: each notebook's own, 'auto')")
+    rp.add_argument("--cache-dir", type=Path, default=None)
+    rp.add_argument("--force", action="store_true", help="execute even if an identical run is cached")
+
     bk = sub.add_parser("book", help="execute every notebook and build the HTML book")
     bk.add_argument("--scale", choices=SCALES, default="full")
     bk.add_argument("--force", action="store_true")
@@ -49,12 +59,15 @@ def main(argv=None) -> int:
             result = run_notebook(args.notebook, parameters, args.cache_dir, force=args.force)
             print(json.dumps(result.metrics, indent=2, sort_keys=True))
             print(f"executed notebook: {result.notebook}", file=sys.stderr)
+        elif args.command == "reproduce":
+            return reproduce(book.find_root("."), scale=args.scale, papers=args.paper, force=args.force,
+                             device=args.device, cache_dir=args.cache_dir)
         else:
             index = book.build(".", scale=args.scale, force=args.force)
             print(f"\nThe book is built: {index}")
             print(f"Open it in a browser (file://{index}), or serve it with")
             print(f"    python3 -m http.server --directory {index.parent} 8000   # then visit http://localhost:8000")
-    except (NotebookError, UnknownParameterError, FileNotFoundError, RuntimeError, ValueError, ImportError) as exc:
+    except (ClaimsError, NotebookError, UnknownParameterError, FileNotFoundError, RuntimeError, ValueError, ImportError) as exc:
         print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -1,0 +1,65 @@
+"""Every notebook named in the claims registry runs at smoke scale, and its smoke rules hold.
+
+Generic over every claims file in ``reproductions/``: a new paper's notebooks
+are checked as soon as its file registers them. Each run also has to produce
+every metric that the full-scale rules read, so that a full run can be judged.
+The 1986 problem sets are checked against the papers' sizes here too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop import claims, tasks1986
+from backprop.runner import parameters_of, read_notebook, run_notebook
+
+from .conftest import ROOT
+
+RUNS = sorted({(c.notebook, tuple(sorted(c.parameters.items()))) for p in claims.load_all(ROOT) for c in p.claims})
+
+
+def _claims_on(notebook: str, parameters: dict) -> list:
+    return [c for p in claims.load_all(ROOT) for c in p.claims if c.notebook == notebook and c.parameters == parameters]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook, parameters", RUNS, ids=[f"{nb}{dict(p) or ''}" for nb, p in RUNS])
+def test_registered_notebook_runs_at_smoke_scale_and_meets_its_smoke_rules(notebook, parameters, cache_dir):
+    parameters = dict(parameters)
+    # the book's own build runs {"scale": "smoke"}; the same parameters let it reuse these runs
+    result = run_notebook(ROOT / notebook, {**parameters, "scale": "smoke"}, cache_dir / "_build" / "executed")
+    source = f"{notebook} (smoke run)"
+    for claim in _claims_on(notebook, parameters):
+        missing = [name for name in claim.metrics_needed() + claim.metrics_needed(smoke=True) if name not in result.metrics]
+        assert not missing, f"{claim.full_id}: the notebook records no {', '.join(missing)}"
+        if claim.smoke_rule:
+            verdict = claims.verdict(claim, result.metrics, smoke=True, source=source)
+            assert verdict == "holds", f"{claim.full_id}: smoke rule {claim.smoke_rule} misses; metrics {result.metrics}"
+
+
+def test_every_registered_notebook_takes_the_standard_parameters():
+    for notebook, _ in RUNS:
+        known = parameters_of(read_notebook(ROOT / notebook))
+        assert {"scale", "seed", "device", "metrics_path"} <= set(known), notebook
+
+
+def test_the_1986_problem_sets_have_the_papers_sizes():
+    x, y = tasks1986.xor()
+    assert x.shape == (2, 4) and y.tolist() == [[0, 1, 1, 0]]
+    x, y = tasks1986.parity(4)
+    assert x.shape == (4, 16) and np.all(y[0] == x.sum(0) % 2)
+    x, y = tasks1986.symmetry(6)
+    assert x.shape == (6, 64) and y.sum() == 8  # 2**3 symmetric patterns of six bits
+    x, y = tasks1986.binary_addition(2)
+    assert x.shape == (4, 16) and y.shape == (3, 16)
+    sums = np.array([4, 2, 1]) @ y
+    assert np.all(sums == 2 * x[0] + x[1] + 2 * x[2] + x[3])
+    x, y = tasks1986.negation(3)
+    assert np.all(y[:, x[0] == 0] == x[1:, x[0] == 0]) and np.all(y[:, x[0] == 1] == 1 - x[1:, x[0] == 1])
+    x, y, cases = tasks1986.family_trees()
+    assert x.shape == (36, 104) and y.shape == (24, 104) and np.all(x.sum(0) == 2)
+    assert ("Colin", "aunt", ["Margaret", "Jennifer"]) in cases  # Fig. 3: Colin has two aunts
+    assert ("Sophia", "aunt", ["Gina", "Angela"]) in cases         # and so has her Italian counterpart
+    with pytest.raises(ValueError, match="positive integer"):
+        tasks1986.all_bit_patterns(0)
