@@ -1,4 +1,4 @@
-"""Shared fixtures: the backends to run on, and the CUDA marker."""
+"""Shared fixtures: the backends to run on, the CUDA marker, and the book built once at smoke scale."""
 
 from __future__ import annotations
 
@@ -37,3 +37,14 @@ def rng():
 def cache_dir(tmp_path_factory):
     """One notebook cache for the whole session, so the book build reuses the notebook tests' runs."""
     return tmp_path_factory.mktemp("build")
+
+
+@pytest.fixture(scope="session")
+def smoke_book(cache_dir):
+    """The book built once per session at smoke scale: the folder of its HTML (``_build/html``).
+
+    The notebook tests and the build share ``cache_dir``, so notebooks they ran are not run again.
+    """
+    from backprop import book
+
+    return book.build(ROOT, scale="smoke", output_root=cache_dir).parent
