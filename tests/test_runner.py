@@ -112,3 +112,19 @@ def test_command_line(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == {"doubled": 105, "scale": "smoke"}
     assert cli.main(["run", str(path), "-p", "colour", "red", "--cache-dir", str(tmp_path / "c")]) == 1
     assert "unknown parameter(s) colour" in capsys.readouterr().err
+
+
+def test_declared_inputs_take_part_in_the_cache_key(tmp_path, lib):
+    data = tmp_path / "records"
+    data.mkdir()
+    (data / "a.json").write_text("1")
+    path = _notebook(tmp_path, WRITES)
+    path.write_text(path.read_text().replace("---\nkernelspec", "---\nbackprop:\n  inputs: [records]\nkernelspec", 1))
+    cache, log = tmp_path / "cache", io.StringIO()
+    assert not run_notebook(path, {}, cache, library_dirs=[lib], log=log).cached
+    assert run_notebook(path, {}, cache, library_dirs=[lib], log=log).cached
+    (data / "a.json").write_text("2")
+    assert not run_notebook(path, {}, cache, library_dirs=[lib], log=log).cached
+    path.write_text(path.read_text().replace("inputs: [records]", "inputs: [missing]"))
+    with pytest.raises(NotebookError, match="declares the input .*missing"):
+        run_notebook(path, {}, cache, library_dirs=[lib], log=log)

@@ -6,7 +6,8 @@ notebook writes (see :mod:`backprop.notebook`) are kept in a cache folder under
 a key made of the notebook's text, the parameters and the source of the
 library: a change in any of the three executes the notebook again (Jupyter
 Book's own cache looks only at the notebook's code cells and would miss an edit
-in ``lib/``). An entry is complete only when its ``run.json`` exists, which is
+in ``lib/``); a notebook that reads other files (the scoreboard reads the
+claims and the records) declares them in its front matter. An entry is complete only when its ``run.json`` exists, which is
 written last, so an interrupted run is never mistaken for a finished one.
 
 Non-goals: scheduling many notebooks in parallel; remote execution.
@@ -86,21 +87,38 @@ def parameters_of(nb, path: Path | str = "notebook") -> dict:
 
 
 def source_hash(*dirs: Path) -> str:
-    """A hash of every Python file below ``dirs`` (names and contents)."""
+    """A hash of every file below ``dirs`` (names and contents: code, style sheets, data tables)."""
     h = hashlib.sha256()
     for d in dirs:
         d = Path(d)
-        for f in sorted(d.rglob("*.py")):
+        for f in sorted(p for p in d.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(f.relative_to(d)).encode())
             h.update(f.read_bytes())
     return h.hexdigest()
 
 
-def _cache_key(path: Path, parameters: dict, library_dirs) -> str:
+def declared_inputs(nb, path: Path) -> list[Path]:
+    """Files or folders the notebook reads besides the library, declared in its front matter::
+
+        backprop:
+          inputs: [../reproductions]     # relative to the notebook
+
+    They take part in the cache key, so the notebook runs again when they change.
+    """
+    inputs = [(path.parent / p).resolve() for p in nb.metadata.get("backprop", {}).get("inputs", [])]
+    for p in inputs:
+        if not p.exists():
+            raise NotebookError(f"{path}: declares the input {p}, which does not exist")
+    return inputs
+
+
+def _cache_key(path: Path, parameters: dict, library_dirs, inputs=()) -> str:
     h = hashlib.sha256()
     h.update(path.read_bytes())
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     h.update(source_hash(*library_dirs).encode())
+    for p in inputs:
+        h.update(p.read_bytes() if p.is_file() else source_hash(p).encode())
     return h.hexdigest()[:20]
 
 
@@ -122,7 +140,8 @@ def run_notebook(
         raise UnknownParameterError(
             f"{path.name}: unknown parameter(s) {', '.join(unknown)}; it takes {', '.join(sorted(known))}"
         )
-    entry = Path(cache_dir).resolve() / f"{path.stem}-{_cache_key(path, parameters, library_dirs)}"
+    key = _cache_key(path, parameters, library_dirs, declared_inputs(nb, path))
+    entry = Path(cache_dir).resolve() / f"{path.stem}-{key}"
     if (entry / "run.json").is_file() and not force:
         run = json.loads((entry / "run.json").read_text())
         print(f"reusing {path.name} ({_describe(parameters)}) from {entry}", file=log)
@@ -166,7 +185,8 @@ def _describe(parameters: dict) -> str:
 
 
 def _tidy_injected_cell(ipynb: Path) -> None:
-    """Drop the machine-specific ``metrics_path`` line from papermill's injected cell."""
+    """Drop the machine-specific ``metrics_path`` line from papermill's injected cell,
+    and fold its input away in the book (a reader can still unfold it)."""
     import nbformat
 
     nb = nbformat.read(ipynb, as_version=4)
@@ -174,4 +194,5 @@ def _tidy_injected_cell(ipynb: Path) -> None:
         if "injected-parameters" in cell.metadata.get("tags", []):
             lines = [ln for ln in cell.source.splitlines() if not ln.startswith("metrics_path")]
             cell.source = "\n".join(lines)
+            cell.metadata["tags"] = sorted(set(cell.metadata["tags"]) | {"hide-input"})
     nbformat.write(nb, ipynb)

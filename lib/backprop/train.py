@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from array_api_compat import device as device_of
 
