@@ -62,7 +62,7 @@ $(NODE): package.json package-lock.json
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "no Chromium at $(CHROMIUM): install one, or run make test CHROMIUM=/path/to/chromium"; exit 1; }
 	$(SUDO) apt-get update
-	$(SUDO) apt-get install -y --no-install-recommends chromium fonts-liberation fonts-dejavu-core espeak-ng
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation fonts-dejavu-core espeak-ng
 
 # Re-pin every package to what a fresh resolution gives today (then commit the lock).
 lock:

@@ -92,12 +92,13 @@ def packages() -> dict:
 
 
 def git_state(root: Path | str) -> dict:
-    """The commit checked out at ``root`` and whether the working tree differs from it."""
+    """The commit checked out at ``root`` and whether the working tree differs from it
+    (the records themselves excepted: a run rewrites them as it goes)."""
     def git(*args):
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
 
     try:
-        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!reproductions/records"))}
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
 
