@@ -30,7 +30,6 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 import argparse  # noqa: E402
-import ctypes  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -45,25 +44,11 @@ from common import machine  # noqa: E402
 import backprop as bp  # noqa: E402
 from backprop import dense  # noqa: E402
 from backprop import graph as g  # noqa: E402
+from backprop.timing import clock, keep_freed_memory, per_call  # noqa: E402
 
 TARGET = 3.0  # reverse mode at most 3 forward passes
 LINEARITY = 2.0  # the longest chain may cost at most 2x per operation what the shortest does
 M = 64  # examples per batch
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the system.
-
-    Otherwise every large array freed is unmapped and the next one faults its pages
-    back in, which on virtual machines costs more than the arithmetic of a mid-sized
-    network and penalises whichever computation allocates more (reverse mode).
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (macOS, Windows): nothing to tune
-        return False
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    return bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)) and bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 25))
 
 
 def C(p, x, y):
@@ -84,32 +69,13 @@ def problem(h: int, backend, seed: int = 0):
     return net, params, x, y
 
 
-def clock(backend):
-    """The process's CPU time on the CPU (other programs on a shared machine do not count);
-    wall-clock time on a GPU, whose work the CPU only waits for."""
-    return time.perf_counter if backend.device.startswith("cuda") else time.process_time
-
-
-def interleaved(functions: dict, rounds: int, timer, seconds: float = 0.01) -> dict:
-    """Seconds per call of each function, one entry per round, the functions interleaved."""
-    number = {}
-    for name, fn in functions.items():
-        fn()  # warm up
-        number[name] = max(1, int(seconds / max(timeit.Timer(fn, timer=timer).timeit(1), 1e-7)))
-    times = {name: [] for name in functions}
-    for _ in range(rounds):
-        for name, fn in functions.items():
-            times[name].append(timeit.Timer(fn, timer=timer).timeit(number[name]) / number[name])
-    return {name: np.array(t) for name, t in times.items()}
-
-
 def measure_sizes(widths, rounds: int, backend) -> list[dict]:
     rows = []
     for h in widths:
         net, params, x, y = problem(h, backend)
         grad_C = g.value_and_grad(C)
         sync = backend.synchronize
-        t = interleaved({
+        t = per_call({
             "forward": lambda: (C(params, x, y), sync()),
             "reverse": lambda: (grad_C(params, x, y), sync()),
             "matrix_forward": lambda: (dense.loss(net, params, x, y, check=False), sync()),

@@ -10,6 +10,7 @@ Where things live:
 - ``train``        training loops, per sweep or per pattern, many seeds at once
 - ``levenberg_marquardt`` the damped Gauss-Newton step, its Jacobian built by backprop
 - ``gradcheck``    central differences and torch.autograd cross-checks
+- ``timing``       CPU-time clocks and interleaved rounds for honest timings (outside the core)
 - ``graph``        the adjoint graph: a general reverse-mode engine (rules in ``graph_rules``)
 - ``forward_mode`` dual numbers: Jacobian-vector products, gradients one direction at a time
 - ``graph_draw``   drawings of a computation graph and its adjoint (outside the core)
