@@ -32,6 +32,7 @@ gpu: $(STAMP)
 	$(BIN)/python benchmarks/tdgammon_speed.py --device cuda --batch 64,256,1024
 	$(BIN)/backprop run notebooks/lecun1989.md --scale smoke -p device cuda --force
 	$(BIN)/python benchmarks/lenet1989_speed.py --device cuda --examples 500
+	$(BIN)/python benchmarks/run_all.py --device cuda --out benchmarks/reports/cuda.json
 
 # Every benchmark, ours against a reference in the same run; the report feeds the Performance appendix.
 bench: $(STAMP)

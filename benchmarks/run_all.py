@@ -92,7 +92,7 @@ def main(argv=None) -> int:
             quick, full, headline = SUITE[name]
             out = Path(tmp) / f"{name}.json"
             command = [sys.executable, str(HERE / f"{name}.py"), *(quick if args.quick else full),
-                       "--out", str(out), *([] if name == "mlp_step" else ["--device", args.device])]
+                       "--out", str(out), "--device", args.device]
             print(f"== {name}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
             start = time.perf_counter()
             done = subprocess.run(command, stdout=subprocess.DEVNULL)

@@ -24,6 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+import numpy as np
+from array_api_compat import is_numpy_namespace, is_torch_namespace
+
 
 @dataclass(frozen=True)
 class Activation:
@@ -36,8 +39,34 @@ class Activation:
 
 
 def _logistic(z, xp):
-    # 1 / (1 + e^-z) written through tanh: no overflow for large |z|.
+    """1 / (1 + e^-z), written as (tanh(z/2) + 1) / 2: no overflow for large |z|.
+
+    The formula takes four passes over z. On numpy they run in place on one fresh
+    array (same operations, same rounding, a quarter of the allocations); torch
+    has the fused kernel, which autograd can also differentiate.
+    """
+    if is_numpy_namespace(xp):
+        a = z * 0.5
+        np.tanh(a, out=a)
+        a += 1.0
+        a *= 0.5
+        return a
+    if is_torch_namespace(xp):
+        return z.sigmoid()
     return 0.5 * (xp.tanh(0.5 * z) + 1.0)
+
+
+def _logistic_df(z, a, xp):
+    d = 1.0 - a  # a fresh array, so the product can go in place
+    d *= a
+    return d
+
+
+def _tanh_df(z, a, xp):
+    d = a * a
+    d *= -1.0
+    d += 1.0  # 1 - a^2, in place on the fresh square
+    return d
 
 
 def _softplus(z, xp):
@@ -72,8 +101,8 @@ def register(activation: Activation) -> Activation:
 
 
 for _act in (
-    Activation("logistic", _logistic, lambda z, a, xp: a * (1.0 - a)),
-    Activation("tanh", lambda z, xp: xp.tanh(z), lambda z, a, xp: 1.0 - a * a),
+    Activation("logistic", _logistic, _logistic_df),
+    Activation("tanh", lambda z, xp: xp.tanh(z), _tanh_df),
     # ReLU is not differentiable at 0; we use the subgradient f'(0) = 0.
     Activation("relu", lambda z, xp: xp.maximum(z, xp.zeros_like(z)), lambda z, a, xp: xp.astype(z > 0, z.dtype)),
     Activation("swish", lambda z, xp: z * _logistic(z, xp), _swish_df),

@@ -180,7 +180,8 @@ def forward(net: DenseNet, params: dict, x, check: bool = True):
     xp = namespace(x, *params.values())
     a, z, df = [x], [None], [None]
     for l in range(1, net.L + 1):
-        zl = params[f"W{l}"] @ a[l - 1] + params[f"b{l}"]  # (n_l, m)
+        zl = params[f"W{l}"] @ a[l - 1]  # (n_l, m), a fresh array:
+        zl += params[f"b{l}"]  # the bias is added in place (autograd allows it: @ keeps its inputs, not its output)
         for k in net.skips_into(l):
             zl = zl + params[f"W{l}_from{k}"] @ a[k]
         f = net.activations[l]
@@ -204,7 +205,8 @@ def backward(net: DenseNet, params: dict, cache: dict, delta_L) -> dict:
         back = _T(params[f"W{l + 1}"]) @ delta[l + 1]  # (n_l, m)
         for j in net.skips_out_of(l):
             back = back + _T(params[f"W{j}_from{l}"]) @ delta[j]
-        delta[l] = df[l] * back
+        back *= df[l]  # in place: `back` is a fresh array made just above
+        delta[l] = back
     grads = {}
     for l in range(1, net.L + 1):
         grads[f"W{l}"] = delta[l] @ _T(a[l - 1])  # (n_l, n_{l-1}), summed over the examples

@@ -198,11 +198,13 @@ def defprimitive(name: str, forward: Callable, *vjps: Callable, variadic: bool =
     return Primitive(RULES[name])
 
 
-def toposort(out: Node) -> list[Node]:
+def toposort(out: Node, needs_grad_only: bool = False) -> list[Node]:
     """Every node that ``out`` depends on, each after all its parents (``out`` last).
 
     A depth-first search with an explicit stack, not recursion: a chain of a
-    million operations is as easy as a chain of ten.
+    million operations is as easy as a chain of ten. ``needs_grad_only`` leaves
+    out the nodes no adjoint flows into (constants, and values made from
+    constants alone): the backward sweep has nothing to do there.
     """
     order, seen = [], set()  # nodes hash by identity
     stack = [(out, False)]
@@ -214,7 +216,7 @@ def toposort(out: Node) -> list[Node]:
             seen.add(node)
             stack.append((node, True))  # come back to it once its parents are done
             for p in node.parents:
-                if p not in seen:
+                if p not in seen and (p.needs_grad or not needs_grad_only):
                     stack.append((p, False))
     return order
 
@@ -239,15 +241,18 @@ def backward(out: Node, seed=None) -> dict[Node, object]:
     elif shape_of(seed) != out.shape:
         raise ValueError(f"the seed has shape {shape_of(seed)}, but the output has shape {out.shape}")
     adjoint = {out: seed}
-    for node in reversed(toposort(out)):
-        g = adjoint.get(node)
-        if g is None or node.rule is None:
+    get = adjoint.get
+    for node in reversed(toposort(out, needs_grad_only=True)):
+        g = get(node)
+        rule = node.rule
+        if g is None or rule is None:
             continue  # a leaf, or a node that no adjoint reached
-        inputs = [p.value for p in node.parents]
-        for i, parent in enumerate(node.parents):
+        parents = node.parents
+        inputs = [p.value for p in parents]
+        for i, parent in enumerate(parents):
             if parent.needs_grad:  # no work for constants such as the data x
-                contribution = node.rule.vjp(i)(xp, g, node.value, *inputs, **node.kwargs)
-                before = adjoint.get(parent)
+                contribution = rule.vjp(i)(xp, g, node.value, *inputs, **node.kwargs)
+                before = get(parent)
                 adjoint[parent] = contribution if before is None else before + contribution
     return adjoint
 

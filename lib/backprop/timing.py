@@ -23,8 +23,14 @@ def clock(backend):
     return time.perf_counter if backend.device.startswith("cuda") else time.process_time
 
 
-def per_call(functions: dict, rounds: int, timer, seconds: float = 0.01) -> dict:
-    """``{name: array of seconds per call, one per round}``; each function warmed up first."""
+def per_call(functions: dict, rounds: int, timer, seconds: float = 0.01, settle: float = 0.0) -> dict:
+    """``{name: array of seconds per call, one per round}``; each function warmed up first.
+
+    ``settle`` seconds of idleness before each block of calls let the worker
+    threads of the previous block's library (OpenBLAS, OpenMP) stop spinning, so
+    that two multi-threaded libraries timed side by side do not slow each other
+    down on a machine with few cores; the pause itself is not timed.
+    """
     number = {}
     for name, fn in functions.items():
         fn()  # warm up
@@ -33,6 +39,9 @@ def per_call(functions: dict, rounds: int, timer, seconds: float = 0.01) -> dict
     times = {name: [] for name in functions}
     for _ in range(rounds):
         for name, fn in functions.items():
+            if settle:
+                time.sleep(settle)
+                fn()  # back in cache after the pause
             times[name].append(timeit.Timer(fn, timer=timer).timeit(number[name]) / number[name])
     return {name: np.array(t) for name, t in times.items()}
 
