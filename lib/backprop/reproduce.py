@@ -86,7 +86,9 @@ def _judge(claim: _claims.Claim, metrics: dict | None, smoke: bool, source) -> R
         return Row(claim, verdict)
     rule = claim.smoke_rule if smoke else claim.rule
     (kind, value), = rule.items()
-    name = value if kind == "holds" else claim.metric
+    name = claim.metric  # the claim's own number, also where a boolean judges it (a win rate by its interval)
+    if kind == "holds" and name not in metrics:
+        name = value
     row = Row(claim, verdict, measured=metrics.get(name))
     if kind == "interval":
         row.low, row.high = metrics[value[0]], metrics[value[1]]
