@@ -7,7 +7,10 @@ growing width h, it times, like with like:
 
 - the engine (``backprop.graph``): the program evaluated on plain arrays (one
   forward pass) against ``graph.value_and_grad`` (trace + backward sweep);
-- the matrix form (``backprop.dense``): ``dense.loss`` against ``dense.loss_and_grads``.
+- the matrix form (``backprop.dense``): ``dense.loss`` against ``dense.loss_and_grads``;
+- the reference, where torch is installed: the same program in PyTorch, evaluated
+  under ``torch.no_grad()`` against autograd's forward and backward (a mature
+  general engine, measured in the same rounds; it is reported, not flagged).
 
 Each ratio is the median, over interleaved rounds, of reverse/forward within a
 round (timeit with the garbage collector off; the clock is the process's CPU
@@ -42,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import machine  # noqa: E402
 
 import backprop as bp  # noqa: E402
+from backprop.backend import torch_available  # noqa: E402
 from backprop import dense  # noqa: E402
 from backprop import graph as g  # noqa: E402
 from backprop.timing import clock, keep_freed_memory, per_call  # noqa: E402
@@ -69,18 +73,53 @@ def problem(h: int, backend, seed: int = 0):
     return net, params, x, y
 
 
+def autograd_reference(params, x, y, backend):
+    """The same program in PyTorch: ``(forward, reverse)``, a plain evaluation and one
+    with autograd's backward. PyTorch's autograd is the reference general engine; it
+    runs on torch's CPU (one thread, like ours) when ours runs on numpy."""
+    import torch
+
+    device = "cpu" if backend.library == "numpy" else backend.device
+    p = {k: torch.as_tensor(bp.to_numpy(v), device=device) for k, v in params.items()}
+    leaves = {k: v.clone().requires_grad_(True) for k, v in p.items()}
+    xt, yt = (torch.as_tensor(bp.to_numpy(a), device=device) for a in (x, y))
+
+    def program(q):
+        a = xt
+        for l in (1, 2):
+            a = torch.tanh(q[f"W{l}"] @ a + q[f"b{l}"])
+        z = q["W3"] @ a + q["b3"]
+        return -(yt * (z - torch.logsumexp(z, dim=0, keepdim=True))).sum()
+
+    def forward():
+        with torch.no_grad():
+            return program(p)
+
+    def reverse():
+        for v in leaves.values():
+            v.grad = None
+        program(leaves).backward()
+
+    return forward, reverse
+
+
 def measure_sizes(widths, rounds: int, backend) -> list[dict]:
     rows = []
     for h in widths:
         net, params, x, y = problem(h, backend)
         grad_C = g.value_and_grad(C)
         sync = backend.synchronize
-        t = per_call({
+        functions = {
             "forward": lambda: (C(params, x, y), sync()),
             "reverse": lambda: (grad_C(params, x, y), sync()),
             "matrix_forward": lambda: (dense.loss(net, params, x, y, check=False), sync()),
             "matrix_reverse": lambda: (dense.loss_and_grads(net, params, x, y, check=False), sync()),
-        }, rounds, clock(backend))
+        }
+        if torch_available():
+            t_forward, t_reverse = autograd_reference(params, x, y, backend)
+            functions["autograd_forward"] = lambda: (t_forward(), sync())
+            functions["autograd_reverse"] = lambda: (t_reverse(), sync())
+        t = per_call(functions, rounds, clock(backend))
         row = {
             "width": h,
             "n_params": net.n_params(),
@@ -88,13 +127,16 @@ def measure_sizes(widths, rounds: int, backend) -> list[dict]:
             "ratio_engine": float(np.median(t["reverse"] / t["forward"])),
             "ratio_matrix": float(np.median(t["matrix_reverse"] / t["matrix_forward"])),
         }
+        if "autograd_forward" in t:
+            row["ratio_autograd"] = float(np.median(t["autograd_reverse"] / t["autograd_forward"]))
         row["flags"] = [f"{which} ratio {row[f'ratio_{which}']:.2f} > {TARGET:g}"
                         for which in ("engine", "matrix") if row[f"ratio_{which}"] > TARGET]
         rows.append(row)
         print(f"h={h:>4}  P={row['n_params']:>7,}  engine {row['seconds_forward'] * 1e6:9.1f} us -> "
               f"{row['seconds_reverse'] * 1e6:9.1f} us  ratio {row['ratio_engine']:5.2f}   "
               f"matrix {row['seconds_matrix_forward'] * 1e6:9.1f} us -> {row['seconds_matrix_reverse'] * 1e6:9.1f} us  "
-              f"ratio {row['ratio_matrix']:5.2f}  {'FLAG: ' + '; '.join(row['flags']) if row['flags'] else 'ok'}",
+              f"ratio {row['ratio_matrix']:5.2f}   torch autograd ratio {row.get('ratio_autograd', float('nan')):5.2f}  "
+              f"{'FLAG: ' + '; '.join(row['flags']) if row['flags'] else 'ok'}",
               flush=True)
     return rows
 

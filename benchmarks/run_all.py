@@ -44,6 +44,10 @@ def _gradient_cost(r):
         worst = max(rows, key=lambda x: x[f"ratio_{which}"])
         out.append((f"reverse / forward time, {'matrix form' if which == 'matrix' else 'graph engine'}, worst size",
                     worst[f"ratio_{which}"], "<= 3", worst[f"ratio_{which}"] <= 3, f"P = {worst['n_params']:,}"))
+    if rows and all("ratio_autograd" in x for x in rows):  # the reference general engine, reported alongside
+        worst = max(rows, key=lambda x: x["ratio_autograd"])
+        out.append(("reverse / forward time, PyTorch autograd (reference), worst size", worst["ratio_autograd"],
+                    "report", True, f"P = {worst['n_params']:,}"))
     return out
 
 

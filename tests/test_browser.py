@@ -85,6 +85,10 @@ AUDIO_JS = """async () => Promise.all([...document.querySelectorAll("audio")].ma
 })))"""
 
 AXE_JS = """async () => {
+  // The theme's Font Awesome turns <i> icons into inline SVG asynchronously; let it
+  // finish first, or axe may judge a button (the colour-mode switch) half-converted.
+  if (window.FontAwesome && FontAwesome.dom && FontAwesome.dom.i2svg) await FontAwesome.dom.i2svg();
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}×, e.g. ${v.nodes[0].target.join(" ")})`);

@@ -91,6 +91,22 @@ def test_gradient_check_catches_a_wrong_gradient(rng):
     assert errors.max() > 1e-6
 
 
+def test_gradient_check_on_a_flat_cost_sees_rounding_not_error(rng):
+    """Behind a ReLU that is off everywhere the cost is flat: the gradient is 0 and the
+    five-point difference is 0 up to rounding, which must not count as a mismatch
+    (hypothesis found this case), while a wrong gradient there is still caught."""
+    net = bp.DenseNet([2, 1, 1], activations=["logistic", "relu"])
+    params = {"W1": np.array([[0.02364325, 0.90092739]]), "b1": np.array([[-0.71168077]]),
+              "W2": np.array([[0.89729889]]), "b2": np.array([[-0.3763371]])}
+    x, y = np.array([[0.44637457], [-0.53695324]]), np.array([[0.40919914]])
+    _, grads = dense.loss_and_grads(net, params, x, y)
+    assert all(not np.any(g) for g in grads.values())
+    cost = lambda p: dense.loss(net, p, x, y)  # noqa: E731
+    assert gradcheck.directional_errors(cost, params, grads, rng).max() == 0
+    wrong = {**grads, "b2": np.array([[1e-6]])}
+    assert gradcheck.directional_errors(cost, params, wrong, rng).min() > 0.5
+
+
 def test_gradient_check_refuses_float32(rng):
     net = bp.DenseNet([2, 2, 1])
     params = net.init_params(rng, dtype="float32")

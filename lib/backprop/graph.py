@@ -47,10 +47,45 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from array_api_compat import is_numpy_namespace
+
 from .backend import namespace
 from .graph_rules import RULES, Rule, shape_of
 
 _NAMESPACES: dict[type, object] = {}
+
+
+class _NumpyNamespace:
+    """array_api_compat's numpy namespace, with the few functions the rules call most
+    bound to numpy's own methods (the same results, without the wrapper's checks):
+    on the small arrays of a small network, the engine's time is mostly such calls."""
+
+    def __init__(self, xp):
+        self._xp = xp
+
+    def __getattr__(self, name):
+        return getattr(self._xp, name)
+
+    @staticmethod
+    def sum(x, axis=None, keepdims=False):
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def max(x, axis=None, keepdims=False):
+        return x.max(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def matrix_transpose(x):
+        return x.mT
+
+
+def _namespace_for(v):
+    xp = namespace(v)
+    return _NumpyNamespace(xp) if is_numpy_namespace(xp) else xp
 
 
 def xp_of(*values):
@@ -61,7 +96,7 @@ def xp_of(*values):
         if xp is not None:
             return xp
         if hasattr(v, "shape") and not isinstance(v, Box):
-            return _NAMESPACES.setdefault(type(v), namespace(v))
+            return _NAMESPACES.setdefault(type(v), _namespace_for(v))
     raise TypeError(f"no array among the inputs {[type(v).__name__ for v in values]}")
 
 
