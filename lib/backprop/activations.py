@@ -62,13 +62,6 @@ def _logistic_df(z, a, xp):
     return d
 
 
-def _tanh_df(z, a, xp):
-    d = a * a
-    d *= -1.0
-    d += 1.0  # 1 - a^2, in place on the fresh square
-    return d
-
-
 def _softplus(z, xp):
     return xp.logaddexp(xp.zeros_like(z), z)
 
@@ -102,7 +95,7 @@ def register(activation: Activation) -> Activation:
 
 for _act in (
     Activation("logistic", _logistic, _logistic_df),
-    Activation("tanh", lambda z, xp: xp.tanh(z), _tanh_df),
+    Activation("tanh", lambda z, xp: xp.tanh(z), lambda z, a, xp: 1.0 - a * a),
     # ReLU is not differentiable at 0; we use the subgradient f'(0) = 0.
     Activation("relu", lambda z, xp: xp.maximum(z, xp.zeros_like(z)), lambda z, a, xp: xp.astype(z > 0, z.dtype)),
     Activation("swish", lambda z, xp: z * _logistic(z, xp), _swish_df),
