@@ -20,6 +20,7 @@ from backprop.timing import per_call
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import mlp_step  # noqa: E402
 import run_all  # noqa: E402
 
 
@@ -34,19 +35,13 @@ def mlp_report(tmp_path_factory):
 
 def test_mlp_step_report_has_every_size_and_a_spread(mlp_report):
     rows = mlp_report["rows"]
-    assert {(r["network"], r["batch"]) for r in rows} == {(n, b) for n in run_all_networks() for b in (1, 16, 128, 1024)}
+    assert {(r["network"], r["batch"]) for r in rows} == {(n, b) for n in mlp_step.NETWORKS for b in mlp_step.BATCHES}
     for r in rows:
         assert r["ours_s"]["median"] > 0 and r["torch_s"]["median"] > 0
         assert r["speedup_q25"] <= r["speedup"] <= r["speedup_q75"]
         assert r["slower_than_reference"] == (r["speedup"] < 1)
     assert 0 < mlp_report["flops"]["fraction_of_gemm"]
     assert mlp_report["device"] and mlp_report["machine"]["cores"] >= 1
-
-
-def run_all_networks():
-    import mlp_step
-
-    return list(mlp_step.NETWORKS)
 
 
 def test_headline_verdicts_follow_the_numbers(mlp_report):
