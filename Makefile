@@ -28,7 +28,7 @@ gpu: $(STAMP)
 	$(BIN)/python -m pytest -m cuda -p no:cacheprovider
 	$(BIN)/backprop run notebooks/xor.md --scale full -p device cuda --force
 	$(BIN)/backprop run notebooks/gradient_cost.md --scale full -p device cuda --force
-	$(BIN)/backprop run notebooks/tdgammon.md --scale smoke -p device cuda --force
+	$(BIN)/backprop run notebooks/tesauro1992.md --scale smoke -p device cuda --force
 	$(BIN)/python benchmarks/tdgammon_speed.py --device cuda --batch 64,256,1024
 	$(BIN)/backprop run notebooks/lecun1989.md --scale smoke -p device cuda --force
 	$(BIN)/python benchmarks/lenet1989_speed.py --device cuda --examples 500

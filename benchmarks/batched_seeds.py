@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import machine, write  # noqa: E402
 
 import backprop as bp  # noqa: E402
-from backprop import tasks1986  # noqa: E402
+from backprop.papers.rhw1986_pdp import tasks as tasks1986  # noqa: E402
 
 CASES = [  # name, sizes, direct connections, task, eta, initial-weight range, comparison, sweeps (the limit "until learned"), seeds
     ("xor 2-1-1 with skips", [2, 1, 1], [(0, 2)], tasks1986.xor, 0.5, 0.5, "fixed", 200, 1000),

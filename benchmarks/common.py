@@ -11,7 +11,7 @@ import statistics
 import time
 from pathlib import Path
 
-from backprop.records import hardware, packages
+from backprop_book.records import hardware, packages
 
 
 def timeit(fn, repeats: int = 7, min_seconds: float = 0.05) -> dict:

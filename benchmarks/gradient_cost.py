@@ -5,7 +5,7 @@
 For dense networks 32-h-h-10 (tanh, softmax cross-entropy, 64 examples) of
 growing width h, it times, like with like:
 
-- the engine (``backprop.graph``): the program evaluated on plain arrays (one
+- the engine (``backprop.autodiff.reverse``): the program evaluated on plain arrays (one
   forward pass) against ``graph.value_and_grad`` (trace + backward sweep);
 - the matrix form (``backprop.dense``): ``dense.loss`` against ``dense.loss_and_grads``;
 - the reference, where torch is installed: the same program in PyTorch, evaluated
@@ -47,8 +47,8 @@ from common import machine  # noqa: E402
 import backprop as bp  # noqa: E402
 from backprop.backend import torch_available  # noqa: E402
 from backprop import dense  # noqa: E402
-from backprop import graph as g  # noqa: E402
-from backprop.timing import clock, keep_freed_memory, per_call  # noqa: E402
+from backprop.autodiff import reverse as g  # noqa: E402
+from backprop_book.timing import clock, keep_freed_memory, per_call  # noqa: E402
 
 TARGET = 3.0  # reverse mode at most 3 forward passes
 LINEARITY = 2.0  # the longest chain may cost at most 2x per operation what the shortest does

@@ -5,7 +5,7 @@
 
 In one process, on the same data (random 16x16 images in -1..1, float32):
 
-- ``ours_diag_lm``: the faithful training, :func:`backprop.lenet1989.train_pass`
+- ``ours_diag_lm``: the faithful training, :func:`backprop.papers.lecun1989.lenet.train_pass`
   with the stochastic diagonal Levenberg-Marquardt rule (a gradient *and* a
   curvature pass per example);
 - ``ours_sgd``: the same loop with plain SGD (the gradient only);
@@ -40,7 +40,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from common import machine, write  # noqa: E402
 
-from backprop import diag_lm, lenet1989  # noqa: E402
+from backprop import diag_lm  # noqa: E402
+from backprop.papers.lecun1989 import lenet as lenet1989  # noqa: E402
 from backprop.backend import get_backend  # noqa: E402
 
 

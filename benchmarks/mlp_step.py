@@ -15,7 +15,7 @@
 Timing: wall-clock medians over interleaved rounds (both libraries use every
 core), with a pause before each block of calls so that the other library's
 worker threads have stopped spinning, and with the C allocator told to keep
-freed memory (both libraries allocate through it); see ``backprop.timing``.
+freed memory (both libraries allocate through it); see ``backprop_book.timing``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from common import machine, write  # noqa: E402
 
 import backprop as bp  # noqa: E402
 from backprop.optim import momentum_step  # noqa: E402
-from backprop.timing import keep_freed_memory, per_call  # noqa: E402
+from backprop_book.timing import keep_freed_memory, per_call  # noqa: E402
 
 NETWORKS = {
     "xor 2-2-1": [2, 2, 1],

@@ -5,7 +5,7 @@
 
 For each batch size B, a fresh network (seed 0) plays ``N`` self-play games
 against itself, learning by TD(lambda) as in the book
-(:func:`backprop.backgammon.selfplay.play`): B games in lockstep, all candidate
+(:func:`backprop.papers.tesauro1992.selfplay.play`): B games in lockstep, all candidate
 moves of all B games scored in one forward pass, one TD step for all B games.
 B = 1 is the one-game-at-a-time baseline. Reported: games per second, moves
 per second and the time per move.
@@ -39,7 +39,7 @@ from common import machine, write  # noqa: E402
 
 from backprop import dense  # noqa: E402
 from backprop.backend import get_backend, to_numpy  # noqa: E402
-from backprop.backgammon import encoding, game, selfplay  # noqa: E402
+from backprop.papers.tesauro1992 import encoding, game, selfplay  # noqa: E402
 
 
 def self_play_rate(settings: selfplay.Settings, games: int, backend) -> dict:

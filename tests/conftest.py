@@ -45,6 +45,6 @@ def smoke_book(cache_dir):
 
     The notebook tests and the build share ``cache_dir``, so notebooks they ran are not run again.
     """
-    from backprop import book
+    from backprop_book import build as book
 
     return book.build(ROOT, scale="smoke", output_root=cache_dir).parent

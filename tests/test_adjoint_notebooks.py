@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from backprop.runner import run_notebook
+from backprop_book.runner import run_notebook
 
 from .conftest import ROOT
 

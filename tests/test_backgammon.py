@@ -11,8 +11,8 @@ pytest.importorskip("gnubg_nn")
 
 from backprop import checkpoint  # noqa: E402
 from backprop.backend import torch_available  # noqa: E402
-from backprop.backgammon import encoding, game, match, selfplay  # noqa: E402
-from backprop.backgammon import players as P  # noqa: E402
+from backprop.papers.tesauro1992 import encoding, game, match, selfplay  # noqa: E402
+from backprop.papers.tesauro1992 import players as P  # noqa: E402
 
 
 def random_positions(rng, n_games=16, plies=40):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from backprop import book
+from backprop_book import build as book
 
 from .conftest import ROOT
 

@@ -14,8 +14,8 @@ import re
 import pytest
 import yaml
 
-from backprop import book
-from backprop.runner import run_notebook
+from backprop_book import build as book
+from backprop_book.runner import run_notebook
 
 from .conftest import ROOT
 

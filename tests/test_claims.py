@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from backprop import claims, records, reproduce
-from backprop.claims import ClaimsError
+from backprop_book import claims, records, reproduce
+from backprop_book.claims import ClaimsError
 
 from .conftest import ROOT
 
@@ -32,7 +32,7 @@ value = 3
 ```
 
 ```{code-cell} ipython3
-from backprop.notebook import record
+from backprop_book.notebook import record
 record(metrics_path, value=value, low=value - 1, high=value + 1, ok=value > 0, n_networks=4)
 ```
 """
@@ -82,7 +82,7 @@ def test_every_registered_claims_file_is_valid():
     assert {"rhw1986_pdp", "rhw1986_nature"} <= stems
     pdp = next(p for p in papers if p.stem == "rhw1986_pdp")
     skip = next(c for c in pdp.claims if c.id == "xor_skip_sweeps")
-    assert skip.published == 558 and skip.notebook == "notebooks/rhw1986_xor.md" and skip.verified
+    assert skip.published == 558 and skip.notebook == "notebooks/rhw1986_pdp_xor.md" and skip.verified
     assert skip.full_id == "rhw1986_pdp.xor_skip_sweeps"
 
 

@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop import dense, forward_mode, gradcheck, graph
+from backprop import dense, gradcheck
+from backprop.autodiff import forward as forward_mode, reverse as graph
 from backprop.backend import get_backend, torch_available
-from backprop.forward_mode import Dual
-from backprop.graph_rules import RULES, Rule
+from backprop.autodiff.forward import Dual
+from backprop.autodiff.rules import RULES, Rule
 
 from .conftest import BACKENDS
 from .test_graph import BUILTIN, _relu_kinks, case, engine_loss, five_point, networks, run_primitive

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop import dense, gradcheck, graph
+from backprop import dense, gradcheck
+from backprop.autodiff import reverse as graph
 from backprop.backend import get_backend, torch_available
-from backprop.graph_rules import RULES, Rule
+from backprop.autodiff.rules import RULES, Rule
 
 from .conftest import BACKENDS
 
@@ -370,7 +371,7 @@ def test_drawings_place_every_operation_right_of_its_inputs(rng):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from backprop.graph_draw import draw_graph, layout
+    from backprop_book.graph_draw import draw_graph, layout
 
     params = {"W": rng.standard_normal((2, 3)), "b": rng.standard_normal((2, 1))}
     out, _ = graph.trace(lambda p, x: graph.label(graph.sum(graph.tanh(p["W"] @ x + p["b"])), "C"), params,

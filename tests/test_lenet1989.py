@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from backprop import conv, diag_lm, gradcheck
-from backprop import lenet1989 as ln
+from backprop.papers.lecun1989 import lenet as ln
 from backprop.backend import get_backend, to_numpy, torch_available
-from backprop.runner import run_notebook
+from backprop_book.runner import run_notebook
 
 from .conftest import ROOT
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop import nettalk, speech
+from backprop.papers.sejnowski1987 import nettalk, speech
 
 WORDS = ("the", "cat", "knight", "box", "people", "thought", "she", "with", "water", "quick")
 PHONEMES = ("D-x", "k@t", "-nA--t", "baX", "pi-pL-", "T-c---t", "Si-", "wIT-", "wct-R", "kwIk-")

@@ -6,9 +6,10 @@ import io
 
 import pytest
 
-from backprop.data import cache, cmudict_aligned, nettalk as nettalk_data
-from backprop.data.cache import DataFileError, DataFileMissing
-from backprop.data.nettalk import DataError, Lexicon
+from backprop import datafiles as cache
+from backprop.papers.sejnowski1987 import cmudict_aligned, dictionary as nettalk_data
+from backprop.datafiles import DataFileError, DataFileMissing
+from backprop.papers.sejnowski1987.dictionary import DataError, Lexicon
 
 HAVE_NETTALK = nettalk_data.available()
 CORPUS_FILE = nettalk_data.find_file("nettalk.data", download=False) if HAVE_NETTALK else None
@@ -110,7 +111,7 @@ def test_lexicon_operations():
 def test_arpabet_to_nettalk_symbols():
     assert cmudict_aligned.units_of(["B", "AA1", "K", "S"]) == ("bak" + "s", " 1  ")
     assert cmudict_aligned.units_of(["AH0", "B", "AH1", "T"]) == ("xb^t", "0 1 ")
-    from backprop import nettalk
+    from backprop.papers.sejnowski1987 import nettalk
 
     assert set(cmudict_aligned.UNITS) <= set(nettalk.SYMBOLS)  # every unit has an output code
 
@@ -146,7 +147,7 @@ def test_em_alignment_agrees_with_nettalk_on_shared_words(small_cmudict):
 
 
 def test_auto_falls_back_to_cmudict_without_the_files(data_root, small_cmudict):
-    from backprop import nettalk
+    from backprop.papers.sejnowski1987 import nettalk
 
     name, dictionary, top = nettalk.load_corpus("auto", dictionary_size=2000)
     assert name == "cmudict" and dictionary is small_cmudict and top == list(dictionary.words[:1000])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backprop.data import nettalk as nettalk_data
-from backprop.runner import run_notebook
+from backprop.papers.sejnowski1987 import dictionary as nettalk_data
+from backprop_book.runner import run_notebook
 
 from .conftest import ROOT
 
@@ -23,7 +23,7 @@ def _run(name, corpus, cache_dir):
 
 @pytest.mark.parametrize("corpus", CORPORA)
 def test_learning_notebook(corpus, cache_dir):
-    m = _run("nettalk_learning", corpus, cache_dir)
+    m = _run("sejnowski1987_learning", corpus, cache_dir)
     assert m["corpus"] == corpus and m["n_params"] == 18_426
     assert 0.3 < m["phonemes_correct"] <= 1 and 0 <= m["words_correct"] <= m["phonemes_correct"]
     assert m["power_law_r2"] <= 1 and isinstance(m["power_law_fits"], bool)
@@ -32,7 +32,7 @@ def test_learning_notebook(corpus, cache_dir):
 
 @pytest.mark.parametrize("corpus", CORPORA)
 def test_generalisation_notebook(corpus, cache_dir):
-    m = _run("nettalk_generalisation", corpus, cache_dir)
+    m = _run("sejnowski1987_generalisation", corpus, cache_dir)
     assert m["hidden_labels"] == ["no hidden layer", "15 hidden", "80 hidden", "two layers of 80"]
     assert 0 < m["generalisation_phonemes"] < m["train_phonemes"] <= 1
     assert m["word_counts"] == [50, 100, 200] and len(m["words_test_phonemes"]) == 3
@@ -41,7 +41,7 @@ def test_generalisation_notebook(corpus, cache_dir):
 
 @pytest.mark.parametrize("corpus", CORPORA)
 def test_damage_notebook(corpus, cache_dir):
-    m = _run("nettalk_damage", corpus, cache_dir)
+    m = _run("sejnowski1987_damage", corpus, cache_dir)
     assert len(m["damage_amplitudes"]) == len(m["damage_phonemes"]) == 9
     assert m["damage_phonemes"][0] == pytest.approx(m["trained_phonemes"])
     assert m["damage_phonemes"][-1] < m["trained_phonemes"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backprop import book
-from backprop.runner import run_notebook
+from backprop_book import build as book
+from backprop_book.runner import run_notebook
 
 from .conftest import ROOT
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop import claims, tasks1986
-from backprop.runner import parameters_of, read_notebook, run_notebook
+from backprop_book import claims
+from backprop.papers.rhw1986_nature import tasks as nature
+from backprop.papers.rhw1986_pdp import tasks as pdp
+from backprop_book.runner import parameters_of, read_notebook, run_notebook
 
 from .conftest import ROOT
 
@@ -45,21 +47,21 @@ def test_every_registered_notebook_takes_the_standard_parameters():
 
 
 def test_the_1986_problem_sets_have_the_papers_sizes():
-    x, y = tasks1986.xor()
+    x, y = pdp.xor()
     assert x.shape == (2, 4) and y.tolist() == [[0, 1, 1, 0]]
-    x, y = tasks1986.parity(4)
+    x, y = pdp.parity(4)
     assert x.shape == (4, 16) and np.all(y[0] == x.sum(0) % 2)
-    x, y = tasks1986.symmetry(6)
+    x, y = nature.symmetry(6)
     assert x.shape == (6, 64) and y.sum() == 8  # 2**3 symmetric patterns of six bits
-    x, y = tasks1986.binary_addition(2)
+    x, y = pdp.binary_addition(2)
     assert x.shape == (4, 16) and y.shape == (3, 16)
     sums = np.array([4, 2, 1]) @ y
     assert np.all(sums == 2 * x[0] + x[1] + 2 * x[2] + x[3])
-    x, y = tasks1986.negation(3)
+    x, y = pdp.negation(3)
     assert np.all(y[:, x[0] == 0] == x[1:, x[0] == 0]) and np.all(y[:, x[0] == 1] == 1 - x[1:, x[0] == 1])
-    x, y, cases = tasks1986.family_trees()
+    x, y, cases = nature.family_trees()
     assert x.shape == (36, 104) and y.shape == (24, 104) and np.all(x.sum(0) == 2)
     assert ("Colin", "aunt", ["Margaret", "Jennifer"]) in cases  # Fig. 3: Colin has two aunts
     assert ("Sophia", "aunt", ["Gina", "Angela"]) in cases         # and so has her Italian counterpart
     with pytest.raises(ValueError, match="positive integer"):
-        tasks1986.all_bit_patterns(0)
+        pdp.all_bit_patterns(0)

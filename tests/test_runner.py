@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from backprop import cli
-from backprop.runner import NotebookError, UnknownParameterError, parameters_of, read_notebook, run_notebook
+from backprop_book import cli
+from backprop_book.runner import NotebookError, UnknownParameterError, parameters_of, read_notebook, run_notebook
 
 HEADER = """\
 ---
@@ -39,7 +39,7 @@ metrics_path = ""
 
 WRITES = PARAMS + """
 ```{code-cell} ipython3
-from backprop.notebook import record
+from backprop_book.notebook import record
 record(metrics_path, doubled=21 * factor, scale=scale)
 ```
 """

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("gnubg_nn")
 
-from backprop.runner import run_notebook  # noqa: E402
+from backprop_book.runner import run_notebook  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_tdgammon_notebook_smoke(cache_dir):
     # the same parameters and cache as the book build, so that the build reuses this run
-    result = run_notebook(ROOT / "notebooks" / "tdgammon.md", {"scale": "smoke"}, cache_dir / "_build" / "executed")
+    result = run_notebook(ROOT / "notebooks" / "tesauro1992.md", {"scale": "smoke"}, cache_dir / "_build" / "executed")
     m = result.metrics
     assert m["games_trained"] == 300 and m["resumed_from"] == 0 and m["checkpoints"] == 4
     assert m["selfplay_games_per_second"] > 0 and m["selfplay_seconds"] > 0

@@ -8,7 +8,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from backprop.data import DataFile, DataFileError, DataFileMissing, cache, usps
+from backprop.datafiles import DataFile, DataFileError, DataFileMissing
+from backprop import datafiles as cache
+from backprop.papers.lecun1989 import usps
 
 h5py = pytest.importorskip("h5py")
 

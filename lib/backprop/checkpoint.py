@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import to_numpy
-from .dense import DenseNet
+from backprop.backend import to_numpy
+from backprop.dense import DenseNet
 
 FORMAT = "backprop-checkpoint"
 VERSION = 1

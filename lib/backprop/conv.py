@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import namespace as _array_namespace
+from backprop.backend import namespace as _array_namespace
 
 _NAMESPACES: dict = {}
 
@@ -188,7 +188,7 @@ def backward(layer: Conv2D, W, patches, delta, input_grad: bool = True):
 
     Called with ``W**2``, ``patches**2`` and the second derivatives ``d2C/dz[l]^2``
     in place of ``delta``, the same lines give LeCun's diagonal second derivatives
-    (see :func:`backprop.lenet1989.curvature`).
+    (see :func:`backprop.papers.lecun1989.lenet.curvature`).
     """
     xp = namespace(delta, W)
     _, scatter, mask = layer.arrays(W)
@@ -213,7 +213,7 @@ def dense_matrix(layer: Conv2D, W) -> np.ndarray:
 
     For tests and pictures only: it is what the im2col product computes implicitly.
     """
-    from .backend import to_numpy
+    from backprop.backend import to_numpy
 
     Wm = (to_numpy(W) * layer.mask[:, :, None, None]).reshape(layer.out_maps, -1)
     K, P = Wm.shape[1], layer.out_size**2
@@ -226,7 +226,7 @@ def dense_matrix(layer: Conv2D, W) -> np.ndarray:
 
 def padding_input(layer: Conv2D, W) -> np.ndarray:
     """What the padding contributes to each unit's ``z`` (numpy, ``(C_out Ho Ho,)``), for tests."""
-    from .backend import to_numpy
+    from backprop.backend import to_numpy
 
     Wm = (to_numpy(W) * layer.mask[:, :, None, None]).reshape(layer.out_maps, -1)
     K, P = Wm.shape[1], layer.out_size**2

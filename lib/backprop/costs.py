@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .activations import _softplus
+from backprop.activations import _softplus
 
 
 @dataclass(frozen=True)

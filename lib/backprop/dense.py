@@ -33,9 +33,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from . import activations as _activations
-from . import costs as _costs
-from .backend import Backend, get_backend, namespace, to_numpy
+from backprop import activations as _activations
+from backprop import costs as _costs
+from backprop.backend import Backend, get_backend, namespace, to_numpy
 
 
 class DenseNet:

@@ -11,7 +11,7 @@ running estimate ``h_k`` of the second derivative of the cost::
 
 ``d2C/dw_k^2`` is never the exact Hessian: it is backpropagated like the
 gradient, with every factor squared and the ``f''`` terms dropped, which keeps it
-positive (:func:`backprop.lenet1989.curvature`). Weights whose cost is sharply
+positive (:func:`backprop.papers.lecun1989.lenet.curvature`). Weights whose cost is sharply
 curved take small steps; flat directions take large ones, up to ``eps / mu``.
 
 The constants (LeCun et al. 1998, "Gradient-based learning applied to document
@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .backend import namespace
+from backprop.backend import namespace
 
 
 def _positive(**values) -> None:

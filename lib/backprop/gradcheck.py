@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .backend import to_numpy
+from backprop.backend import to_numpy
 
 
 def _total(c) -> float:

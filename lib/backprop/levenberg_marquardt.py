@@ -34,9 +34,9 @@ from typing import Callable, Optional
 import numpy as np
 from array_api_compat import device as device_of
 
-from .backend import namespace, to_numpy
-from .dense import DenseNet, backward, check_inputs, forward, loss
-from .train import History
+from backprop.backend import namespace, to_numpy
+from backprop.dense import DenseNet, backward, check_inputs, forward, loss
+from backprop.train import History
 
 
 def _check_net(net: DenseNet) -> None:

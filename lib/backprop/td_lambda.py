@@ -22,15 +22,15 @@ leading axis and the weights are broadcast over it: ``x`` becomes
 ``(m, 1, n_0, 1)`` and the backward pass returns ``(m, K, *shape)`` arrays.
 
 Non-goals: control (choosing actions is the caller's job, see
-:mod:`backprop.backgammon.selfplay`); step-size schedules; replacing traces.
+:mod:`backprop.papers.tesauro1992.selfplay`); step-size schedules; replacing traces.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .backend import namespace
-from .dense import DenseNet, backward, forward, output_delta
+from backprop.backend import namespace
+from backprop.dense import DenseNet, backward, forward, output_delta
 
 
 @dataclass

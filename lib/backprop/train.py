@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-from tqdm import tqdm
 
 from array_api_compat import device as device_of
 
-from .backend import namespace, to_numpy
-from .dense import DenseNet, backward, check_inputs, cost_and_delta, forward, loss_and_grads
-from .optim import momentum_step
+from backprop.backend import namespace, to_numpy
+from backprop.dense import DenseNet, backward, check_inputs, cost_and_delta, forward, loss_and_grads
+from backprop.optim import momentum_step
+from backprop.progress import progress_bar
 
 
 @dataclass
@@ -84,7 +84,7 @@ def train(
     m = x.shape[-1]
     solved_at = np.full(n_seeds, -1)
     errors, velocity, mask = [], None, None
-    bar = tqdm(total=sweeps, disable=not progress, desc="sweeps", leave=False)
+    bar = progress_bar(sweeps, enabled=progress, desc="sweeps", leave=False)
     for t in range(sweeps):
         _, cache = forward(net, params, x, check=False)
         E, delta_L = cost_and_delta(net, cache, y)

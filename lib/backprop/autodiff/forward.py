@@ -1,0 +1,195 @@
+"""Forward mode: derivatives carried forwards with dual numbers, one direction at a time.
+
+A dual number ``v + v_dot eps`` (with ``eps^2 = 0``) carries a value ``v`` and its
+*tangent* ``v_dot = dv/dt``, the rate at which ``v`` changes when the inputs
+move along a direction ``u`` (``w = w0 + t u``). Every primitive pushes tangents
+forwards with its Jacobian-vector rule,
+
+    out_dot = sum over inputs j of  jvp_j(in_dot[j]),      jvp_j(t) = d out / d input_j . t
+
+so one evaluation gives the output and the directional derivative
+``dC/dt = <grad C, u>`` (:func:`jvp`). That is one number: the gradient with
+respect to ``P`` parameters needs ``P`` such passes, one per direction ``e_i``
+(:func:`gradient_by_jvps`), as does the finite-difference gradient
+(:func:`gradient_by_differences`, two evaluations per parameter). This is the
+"forwards" computation that reverse accumulation (:mod:`backprop.autodiff.reverse`) avoids.
+
+The primitives are the same as the reverse-mode engine's (programs are written
+once, with :mod:`backprop.autodiff.reverse`'s functions and operators); their JVP rules
+are the table :data:`JVPS` below, one entry per primitive, one rule per input.
+A tangent of ``None`` means zero and costs nothing.
+
+Non-goals: vectorising over many directions at once (that would hide the very
+cost this module exists to show); derivatives of derivatives.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from backprop.autodiff import reverse as graph
+from backprop.backend import to_numpy
+from backprop.autodiff.rules import Rule, expand, shape_of
+
+
+class Dual(graph.Box):
+    """A value and its tangent (``None``: zero), as one forward-mode number."""
+
+    __slots__ = ("value", "tangent")
+
+    def __init__(self, value, tangent=None):
+        if tangent is not None and shape_of(tangent) != shape_of(value):
+            raise ValueError(f"a tangent must be shaped like its value: {shape_of(tangent)} != {shape_of(value)}")
+        self.value = value
+        self.tangent = tangent
+
+    @classmethod
+    def apply(cls, rule: Rule, args: tuple, kwargs: dict) -> "Dual":
+        if rule.name not in JVPS:
+            raise NotImplementedError(
+                f"operation {rule.name!r} has no Jacobian-vector rule, so forward mode cannot go through it; "
+                "add one to backprop.autodiff.forward.JVPS"
+            )
+        values = [a.value if isinstance(a, Dual) else a for a in args]
+        xp = graph.xp_of(*values)
+        out = rule.forward(xp, *values, **kwargs)
+        tangent = None
+        for i, a in enumerate(args):
+            if isinstance(a, Dual) and a.tangent is not None:
+                t = _jvp_rule(rule.name, i)(xp, a.tangent, out, *values, **kwargs)
+                tangent = t if tangent is None else tangent + t
+        if tangent is not None and shape_of(tangent) != shape_of(out):
+            tangent = xp.broadcast_to(tangent, out.shape)  # a broadcast input moves every copy of itself
+        return cls(out, tangent)
+
+    def __repr__(self) -> str:
+        return f"Dual(shape={self.shape}, tangent={'zero' if self.tangent is None else 'set'})"
+
+
+def _jvp_rule(name: str, i: int) -> Callable:
+    rules = JVPS[name]
+    if name == "concat":  # variadic: one rule, told which input moved
+        return lambda *args, **kw: rules[0](*args, i=i, **kw)
+    return rules[i]
+
+
+def _concat_jvp(xp, t, out, *xs, axis=0, i=0):
+    # the tangent of input i in its slot, zeros in the others
+    return xp.concat([t if j == i else xp.zeros_like(x) for j, x in enumerate(xs)], axis=axis)
+
+
+def _max_jvp(xp, t, out, x, axis=None, keepdims=False):
+    hit = xp.astype(x == expand(xp, out, x, axis), t.dtype)
+    return xp.sum(t * hit, axis=axis, keepdims=keepdims) / xp.sum(hit, axis=axis, keepdims=keepdims)
+
+
+def _logsumexp_jvp(xp, t, out, x, axis=None, keepdims=False):
+    weights = xp.exp(x - expand(xp, out, x, axis))  # the softmax of x along axis
+    return xp.sum(t * weights, axis=axis, keepdims=keepdims)
+
+
+JVPS: dict[str, tuple] = {
+    "add": (lambda xp, t, out, x, y: t, lambda xp, t, out, x, y: t),
+    "subtract": (lambda xp, t, out, x, y: t, lambda xp, t, out, x, y: -t),
+    "multiply": (lambda xp, t, out, x, y: t * y, lambda xp, t, out, x, y: x * t),
+    "divide": (lambda xp, t, out, x, y: t / y, lambda xp, t, out, x, y: -t * out / y),
+    "negative": (lambda xp, t, out, x: -t,),
+    "power": (lambda xp, t, out, x, y: t * y * x ** (y - 1), lambda xp, t, out, x, y: t * out * xp.log(x)),
+    "maximum": (lambda xp, t, out, x, y: t * xp.astype(x > y, t.dtype),
+                lambda xp, t, out, x, y: t * xp.astype(x <= y, t.dtype)),
+    "logaddexp": (lambda xp, t, out, x, y: t * xp.exp(x - out), lambda xp, t, out, x, y: t * xp.exp(y - out)),
+    "matmul": (lambda xp, t, out, x, y: t @ y, lambda xp, t, out, x, y: x @ t),
+    "exp": (lambda xp, t, out, x: t * out,),
+    "log": (lambda xp, t, out, x: t / x,),
+    "tanh": (lambda xp, t, out, x: t * (1.0 - out * out),),
+    "sin": (lambda xp, t, out, x: t * xp.cos(x),),
+    "cos": (lambda xp, t, out, x: -t * xp.sin(x),),
+    "sqrt": (lambda xp, t, out, x: t * 0.5 / out,),
+    "abs": (lambda xp, t, out, x: t * xp.sign(x),),
+    "sum": (lambda xp, t, out, x, axis=None, keepdims=False: xp.sum(t, axis=axis, keepdims=keepdims),),
+    "mean": (lambda xp, t, out, x, axis=None, keepdims=False: xp.mean(t, axis=axis, keepdims=keepdims),),
+    "max": (_max_jvp,),
+    "logsumexp": (_logsumexp_jvp,),
+    "softmax": (lambda xp, t, out, x, axis=-1: out * (t - xp.sum(out * t, axis=axis, keepdims=True)),),
+    "reshape": (lambda xp, t, out, x, shape: xp.reshape(t, shape),),
+    "permute_dims": (lambda xp, t, out, x, axes: xp.permute_dims(t, axes),),
+    "matrix_transpose": (lambda xp, t, out, x: xp.matrix_transpose(t),),
+    "getitem": (lambda xp, t, out, x, index: t[index],),
+    "concat": (_concat_jvp,),
+}
+
+
+def _scalar(v) -> float:
+    a = to_numpy(v)
+    if a.size != 1:
+        raise ValueError(f"the function must return a single number, got shape {a.shape}")
+    return float(a.reshape(()))
+
+
+def jvp(f: Callable, params: dict, direction: dict, *args) -> tuple:
+    """``(f(params, *args), d/dt f(params + t direction, *args) at t = 0)``: one forward pass.
+
+    ``direction`` maps some (or all) parameter names to tangents shaped like them.
+    """
+    unknown = sorted(set(direction) - set(params))
+    if unknown:
+        raise ValueError(f"direction names parameters that are not in params: {unknown}")
+    duals = {k: Dual(v, direction.get(k)) for k, v in params.items()}
+    out = f(duals, *args)
+    if not isinstance(out, Dual):
+        return out, None  # the output does not depend on the parameters
+    return out.value, out.tangent
+
+
+def gradient_by_jvps(f: Callable, params: dict, *args) -> dict:
+    """The gradient of a single-number ``f`` by forward mode: one JVP along each ``e_i``.
+
+    Every direction is a full set of tangents, zero but for one entry: the
+    "naive forwards" way, ``P`` passes for ``P`` parameters. Returns numpy arrays.
+    """
+    zeros = {k: graph.zeros_like(v) for k, v in params.items()}
+    grads = {}
+    for k, w in params.items():
+        g = np.zeros(shape_of(w))
+        for index in np.ndindex(*shape_of(w)):
+            e = graph.zeros_like(w)
+            e[index] = 1.0
+            _, dC = jvp(f, params, {**zeros, k: e}, *args)
+            g[index] = 0.0 if dC is None else _scalar(dC)
+        grads[k] = g
+    return grads
+
+
+def gradient_by_differences(f: Callable, params: dict, *args, h: float = 1e-6) -> dict:
+    """The gradient of a single-number ``f`` by central differences, one parameter at a time:
+
+        dC/dw_i ~ (C(w + h e_i) - C(w - h e_i)) / 2h        (error of order h^2)
+
+    float64 only: in float32 the rounding of the difference swamps the derivative.
+    Returns numpy arrays.
+    """
+    for k, w in params.items():
+        if str(w.dtype).split(".")[-1] != "float64":
+            raise TypeError(f"finite differences need float64 parameters; {k} is {w.dtype}")
+    grads = {}
+    for k, w in params.items():
+        shifted = w * 1.0  # our own copy, moved one entry at a time
+        g = np.zeros(shape_of(w))
+        for index in np.ndindex(*shape_of(w)):
+            w_i = float(to_numpy(w[index]))
+            shifted[index] = w_i + h
+            up = _scalar(f({**params, k: shifted}, *args))
+            shifted[index] = w_i - h
+            down = _scalar(f({**params, k: shifted}, *args))
+            shifted[index] = w_i
+            g[index] = (up - down) / (2 * h)
+        grads[k] = g
+    return grads
+
+
+def n_params(params: dict) -> int:
+    """How many numbers the parameters hold (the number of passes the two methods above make)."""
+    return int(sum(math.prod(shape_of(w)) for w in params.values()))

@@ -1,0 +1,5 @@
+"""Rumelhart, Hinton & Williams (1986), "Learning representations by back-propagating
+errors", Nature 323:533-536 (claims: ``reproductions/rhw1986_nature.yaml``).
+
+- ``tasks``  mirror symmetry and Hinton's family trees, as data
+"""

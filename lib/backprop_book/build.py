@@ -1,0 +1,219 @@
+"""Builds the executed book: run the notebooks, stage the sources, call Jupyter Book.
+
+The table of contents (``_toc.yml``) says which pages exist. Pages under
+``notebooks/`` are executed by :mod:`backprop_book.runner` (cached), and the
+executed ``.ipynb`` files are staged, with the chapter pages of ``book/`` and the
+configuration, into ``_build/source``; Jupyter Book then renders that folder
+with execution off, ``-n -W --keep-going``: a warning or a broken reference
+fails the build, and a notebook that raises has already stopped it.
+
+Two things are staged for the reader's browser rather than for Sphinx, in a
+folder that ``html_extra_path`` copies verbatim into the HTML: MathJax (from
+the npm package, so that equations render with the network off) and each
+notebook's MyST source, offered for download beside the executed ``.ipynb``.
+This module is also the small Sphinx extension (named in ``_config.yml``) that
+wires both into the pages; see :func:`setup`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from backprop_book.runner import run_notebook
+
+STAGED = ("_config.yml", "_toc.yml", "book", "references.bib")
+STATIC = Path("book") / "_static"  # the book's CSS and JS, staged as _static (Jupyter Book links each file in it)
+EXTRA = "_extra"  # staged folder copied verbatim into the HTML (html_extra_path in _config.yml)
+MATHJAX = Path("node_modules") / "mathjax" / "es5"  # `npm ci` puts it there (package.json)
+MATHJAX_ENTRY = "tex-mml-chtml.js"  # the combined component that _config.yml's mathjax_path names
+
+
+def find_root(start: Path | str = ".") -> Path:
+    """The book's root: the first folder upwards from ``start`` with ``_config.yml`` and ``_toc.yml``."""
+    start = Path(start).resolve()
+    for d in (start, *start.parents):
+        if (d / "_config.yml").is_file() and (d / "_toc.yml").is_file():
+            return d
+    raise FileNotFoundError(f"no _config.yml and _toc.yml in {start} or above: run this inside the book's repository")
+
+
+def toc_files(root: Path) -> list[str]:
+    """Every ``file:`` entry of ``_toc.yml``, in order."""
+    import yaml
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if key in node:
+                    yield node[key]
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    return list(walk(yaml.safe_load((root / "_toc.yml").read_text())))
+
+
+def notebooks(root: Path) -> list[Path]:
+    """The executable notebooks the book contains (``notebooks/*.md`` named in the toc)."""
+    found = []
+    for entry in toc_files(root):
+        path = root / (entry if entry.endswith(".md") else entry + ".md")
+        if path.parts[len(root.parts)] == "notebooks":
+            if not path.is_file():
+                raise FileNotFoundError(f"_toc.yml names {entry}, but {path} does not exist")
+            found.append(path)
+    return found
+
+
+def build(root: Path | str = ".", scale: str = "full", output_root: Path | str | None = None, force: bool = False, log=sys.stderr) -> Path:
+    """Execute every notebook at ``scale`` and build the HTML; returns the path of index.html.
+
+    Everything is written below ``output_root/_build`` (``output_root`` defaults to the root).
+    """
+    root = find_root(root)
+    build_dir = Path(output_root or root).resolve() / "_build"
+    source = build_dir / "source"
+    results = [run_notebook(nb, {"scale": scale}, build_dir / "executed", force=force, log=log) for nb in notebooks(root)]
+
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir(parents=True)
+    for name in STAGED:
+        if (root / name).is_dir():
+            shutil.copytree(root / name, source / name, ignore=shutil.ignore_patterns("_static"))
+        elif (root / name).is_file():
+            shutil.copy2(root / name, source / name)
+    if (root / STATIC).is_dir():
+        shutil.copytree(root / STATIC, source / "_static")
+    stage_mathjax(root, source / EXTRA / "_static" / "mathjax")
+    write_index(root, source / EXTRA / "index.html")
+    (source / "notebooks").mkdir()
+    for result in results:
+        shutil.copy2(result.notebook, source / "notebooks" / (result.source.stem + ".ipynb"))
+        # the MyST source lands beside the executed notebook in the HTML's _sources/
+        markdown = source / EXTRA / "_sources" / "notebooks" / result.source.name
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(result.source, markdown)
+
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book), "build", str(source), "--path-output", str(build_dir.parent),
+               "--builder", "html", "-n", "-W", "--keep-going"]
+    print("building the HTML: " + " ".join(command), file=log, flush=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        print(done.stdout, file=log)
+        raise RuntimeError(f"jupyter-book failed (exit {done.returncode}); its output is above")
+    return build_dir / "html" / "index.html"
+
+
+def stage_mathjax(root: Path, dest: Path) -> None:
+    """Copy MathJax 3 (its entry point and every component it may load) to ``dest``.
+
+    The other combined entry points are left out: the book loads only ``MATHJAX_ENTRY``.
+    """
+    es5 = root / MATHJAX
+    if not (es5 / MATHJAX_ENTRY).is_file():
+        raise FileNotFoundError(
+            f"MathJax is missing ({es5 / MATHJAX_ENTRY}): the book serves it itself so that equations "
+            "render offline; install it with `npm ci` in the repository root (`make book` does)"
+        )
+    unused = {p.name for p in es5.glob("*.js")} - {MATHJAX_ENTRY}
+    shutil.copytree(es5, dest, ignore=lambda folder, names: unused if Path(folder) == es5 else ())
+
+
+def write_index(root: Path, dest: Path) -> None:
+    """The HTML's ``index.html``: a complete page that forwards to the root page of ``_toc.yml``.
+
+    Written before Sphinx runs, it replaces the bare one-line redirect that
+    Jupyter Book would write (a page with no language or title).
+    """
+    import html
+
+    import yaml
+
+    title = html.escape(str(yaml.safe_load((root / "_config.yml").read_text()).get("title", "")))
+    first = yaml.safe_load((root / "_toc.yml").read_text())["root"]
+    target = html.escape(first.removesuffix(".md") + ".html")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(  # (an empty icon: otherwise browsers ask the server for /favicon.ico)
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+        '<link rel="icon" href="data:,">\n'
+        f'<meta http-equiv="refresh" content="0; url={target}">\n</head>\n'
+        f'<body>\n<main><p><a href="{target}">{title}</a></p></main>\n</body>\n</html>\n'
+    )
+
+
+def setup(app):
+    """Sphinx extension: a notebook page's source is its MyST ``.md``, not the staged ``.ipynb``.
+
+    A notebook page is rendered from the executed ``notebooks/NAME.ipynb``, which
+    Sphinx copies to ``_sources/``; its source in the repository is
+    ``notebooks/NAME.md``, which :func:`build` stages beside it. Before
+    sphinx-book-theme makes its header buttons (priority 501) the page's source
+    suffix becomes ``.md``, so that "show source" and "edit" point at the
+    ``.md`` in the repository, and the executed notebook becomes the theme's
+    ``ipynb_source``; afterwards the "download source" button is pointed at the
+    ``.md``. The download menu then offers both.
+
+    Repository, source, issue and launch (Binder, Colab) links all come from one
+    setting, ``repository.url`` in ``_config.yml``; while it is empty they are left
+    out, rather than pointing somewhere wrong.
+    """
+    app.connect("config-inited", _repository_links)
+    app.connect("html-page-context", _unique_scripts)
+    app.connect("html-page-context", _markdown_source, priority=500)
+    app.connect("html-page-context", _download_markdown, priority=502)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def _repository_links(app, config) -> None:
+    options = config.html_theme_options
+    if options.get("repository_url"):
+        # Jupyter Book's defaults set these to False, so a False here says nothing of the book's wish
+        options.update(use_repository_button=True, use_source_button=True, use_issues_button=True)
+    else:
+        options.pop("launch_buttons", None)  # the theme cannot make launch links without a repository
+
+
+def _unique_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Drop repeated inline scripts.
+
+    Sphinx 7.4 lists an inline script that an extension adds after the builder
+    starts twice (once named None, once ''); sphinx-thebe's ``const THEBE_JS_URL``
+    then throws "has already been declared" on every page.
+    """
+    scripts = context.get("script_files")
+    if scripts:
+        seen, unique = set(), []
+        for js in scripts:
+            key = (js.filename or "", js.priority, tuple(sorted(js.attributes.items())))
+            if key not in seen:
+                seen.add(key)
+                unique.append(js)
+        scripts[:] = unique
+
+
+def _has_markdown_source(app, pagename, context) -> bool:
+    staged = Path(app.srcdir) / EXTRA / "_sources" / (pagename + ".md")
+    return context.get("sourcename", "").endswith(".ipynb") and staged.is_file()
+
+
+def _markdown_source(app, pagename, templatename, context, doctree) -> None:
+    if _has_markdown_source(app, pagename, context):
+        context["ipynb_source"] = context["sourcename"]
+        context["page_source_suffix"] = ".md"
+
+
+def _download_markdown(app, pagename, templatename, context, doctree) -> None:
+    if not _has_markdown_source(app, pagename, context):
+        return
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []):
+            if button.get("label") == "download-source-button":
+                button["url"] = f"{context['pathto']('_sources', 1)}/{pagename}.md"
+                button["tooltip"] = "Download the notebook's source (MyST markdown)"
