@@ -29,9 +29,32 @@ DEVICES = ("auto", "numpy", "cpu", "cuda")
 DTYPES = ("float32", "float64")
 
 
+_NAMESPACES: dict = {}
+
+
 def namespace(*arrays: Any):
-    """The array-API namespace (``xp``) shared by ``arrays``: numpy or torch."""
-    return array_namespace(*arrays)
+    """The array-API namespace (``xp``) shared by ``arrays``: numpy or torch.
+
+    Remembered per tuple of array types: per-example training asks for it tens of
+    thousands of times a second, and array_api_compat's lookup costs microseconds.
+    """
+    key = tuple(map(type, arrays))
+    xp = _NAMESPACES.get(key)
+    if xp is None:
+        xp = _NAMESPACES[key] = array_namespace(*arrays)
+    return xp
+
+
+def dtype_name(a: Any) -> str:
+    """The dtype of a numpy array or a torch tensor as a name: ``"float64"``, ``"float32"``, ..."""
+    return str(a.dtype).split(".")[-1]
+
+
+def like(a: Any, ref: Any):
+    """``a`` (a numpy array or array-like) as an array of the library, device and dtype of ``ref``."""
+    if isinstance(ref, np.ndarray):
+        return np.asarray(a, dtype=ref.dtype)
+    return _import_torch().as_tensor(np.asarray(a), dtype=ref.dtype, device=ref.device)
 
 
 def torch_available() -> bool:

@@ -36,18 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop.backend import namespace as _array_namespace
-
-_NAMESPACES: dict = {}
-
-
-def namespace(*arrays):
-    """``backend.namespace``, remembered per array type: per-example training calls it
-    tens of thousands of times a second, and array_api_compat's lookup costs microseconds."""
-    key = tuple(type(a) for a in arrays)
-    if key not in _NAMESPACES:
-        _NAMESPACES[key] = _array_namespace(*arrays)
-    return _NAMESPACES[key]
+from backprop.backend import namespace
 
 
 class Conv2D:

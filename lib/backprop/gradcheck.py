@@ -17,11 +17,19 @@ from typing import Callable
 
 import numpy as np
 
-from backprop.backend import to_numpy
+from backprop.backend import dtype_name, like, to_numpy
 
 
 def _total(c) -> float:
     return float(np.sum(to_numpy(c)))  # per-seed costs: the sum's gradient is each seed's own
+
+
+def require_float64(params: dict, what: str) -> None:
+    """Raise ``TypeError`` unless every array of ``params`` is float64: in float32 the
+    rounding of a finite difference swamps the derivative it estimates."""
+    for k, w in params.items():
+        if dtype_name(w) != "float64":
+            raise TypeError(f"{what} need float64 parameters; {k} is {w.dtype}")
 
 
 def directional_errors(
@@ -39,16 +47,14 @@ def directional_errors(
     agreement (error 0): where the cost is flat, for instance behind a ReLU that
     is off, both sides are zero up to rounding, and their ratio measures nothing.
     """
-    for k, w in params.items():
-        if str(w.dtype).split(".")[-1] != "float64":
-            raise TypeError(f"gradient checks need float64 parameters; {k} is {w.dtype}")
+    require_float64(params, "gradient checks")
     errors = []
     for _ in range(n_directions):
         u = {k: rng.standard_normal(tuple(w.shape)) for k, w in params.items()}
         analytic = sum(float(np.sum(to_numpy(grads[k]) * u[k])) for k in params)
 
         def at(t):
-            return _total(cost({k: w + t * _like(u[k], w) for k, w in params.items()}))
+            return _total(cost({k: w + t * like(u[k], w) for k, w in params.items()}))
 
         c = [at(2 * h), at(h), at(-h), at(-2 * h)]
         numeric = (-c[0] + 8 * c[1] - 8 * c[2] + c[3]) / (12 * h)
@@ -56,15 +62,6 @@ def directional_errors(
         difference = abs(analytic - numeric)
         errors.append(0.0 if difference <= rounding else difference / max(abs(analytic), abs(numeric), 1e-12))
     return np.array(errors)
-
-
-def _like(u: np.ndarray, w):
-    """``u`` as an array of the same library and device as ``w``."""
-    if isinstance(w, np.ndarray):
-        return u
-    import torch
-
-    return torch.as_tensor(u, dtype=w.dtype, device=w.device)
 
 
 def autograd_grads(cost: Callable[[dict], object], params: dict) -> dict:

@@ -32,6 +32,7 @@ import numpy as np
 
 from backprop.autodiff import reverse as graph
 from backprop.backend import to_numpy
+from backprop.gradcheck import require_float64
 from backprop.autodiff.rules import Rule, expand, shape_of
 
 
@@ -171,9 +172,7 @@ def gradient_by_differences(f: Callable, params: dict, *args, h: float = 1e-6) -
     float64 only: in float32 the rounding of the difference swamps the derivative.
     Returns numpy arrays.
     """
-    for k, w in params.items():
-        if str(w.dtype).split(".")[-1] != "float64":
-            raise TypeError(f"finite differences need float64 parameters; {k} is {w.dtype}")
+    require_float64(params, "finite differences")
     grads = {}
     for k, w in params.items():
         shifted = w * 1.0  # our own copy, moved one entry at a time

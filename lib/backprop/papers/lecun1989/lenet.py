@@ -33,8 +33,7 @@ from backprop import activations as _activations
 from backprop import conv
 from backprop import costs as _costs
 from backprop.activations import Activation
-from backprop.backend import Backend, get_backend, to_numpy
-from backprop.conv import namespace  # remembered per array type: called for every example
+from backprop.backend import Backend, dtype_name, get_backend, namespace, to_numpy
 
 # f(z) = A tanh(S z) with f(+-1) = +-1: the +-1 targets sit inside the quasi-linear range, as the
 # paper asks, so the outputs can reach them with finite weights. The paper names a scaled
@@ -378,7 +377,7 @@ def fit(net: LeNet1989, params: dict, train, test, rule, passes: int, batch_size
     import time
 
     backend = get_backend(backend) if isinstance(backend, str) else backend
-    dtype = str(params["W1"].dtype).split(".")[-1]
+    dtype = dtype_name(params["W1"])
     theta = net.flatten(params)
     y_train = np.full((10, len(train.labels)), -1.0)
     y_train[train.labels, np.arange(len(train.labels))] = 1.0

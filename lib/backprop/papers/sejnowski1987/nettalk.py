@@ -27,7 +27,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from backprop.backend import namespace, to_numpy
+from backprop.backend import like, namespace, to_numpy
 from backprop.dense import DenseNet, backward, forward
 from backprop.optim import momentum_step
 
@@ -264,21 +264,12 @@ def load_corpus(which: str = "auto", dictionary_size: int = 20000):
 
 # --- outputs, scores ---------------------------------------------------------------
 
-def _like(a: np.ndarray, ref):
-    """The numpy array ``a`` as an array of the same library, device and dtype as ``ref``."""
-    if isinstance(ref, np.ndarray):
-        return a.astype(ref.dtype, copy=False)
-    import torch
-
-    return torch.as_tensor(a, dtype=ref.dtype, device=ref.device)
-
-
 def outputs(net: DenseNet, params: dict, corpus: Corpus, layer: int | None = None, chunk: int = 8192) -> np.ndarray:
     """The activations of ``layer`` (default: the output) for every letter, as numpy ``(..., n_l, n)``."""
     layer = net.L if layer is None else layer
     parts = []
     for start in range(0, corpus.n_letters, chunk):
-        x = _like(corpus.x(np.arange(start, min(start + chunk, corpus.n_letters))), params["W1"])
+        x = like(corpus.x(np.arange(start, min(start + chunk, corpus.n_letters))), params["W1"])
         _, cache = forward(net, params, x, check=False)
         parts.append(to_numpy(cache["a"][layer]))
     return np.concatenate(parts, axis=-1)
@@ -302,7 +293,7 @@ def score(net: DenseNet, params: dict, corpus: Corpus) -> dict:
 
 def read_aloud(net: DenseNet, params: dict, words) -> tuple[list, list]:
     """The network's phonemes and stresses (one string each per word) for any words of letters a-z."""
-    x = _like(one_hot(windows(words)), params["W1"])
+    x = like(one_hot(windows(words)), params["W1"])
     p, s = decode(forward(net, params, x, check=False)[0])
     return to_strings(p, words), to_strings(s, words, STRESS_SYMBOLS)
 
@@ -332,7 +323,7 @@ def output_delta(a_L, y, df_L, tolerance: float):
     for an output already within ``tolerance`` of its target)."""
     xp = namespace(a_L)
     err = a_L - y
-    return df_L * xp.where(xp.abs(err) < tolerance, xp.zeros_like(err), err)
+    return df_L * xp.where(xp.abs(err) < tolerance, xp.zeroslike(err), err)
 
 
 def train(
@@ -364,14 +355,14 @@ def train(
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
     ref = params["W1"]
-    y_all = _like(corpus.y, ref)  # (26, n)
+    y_all = like(corpus.y, ref)  # (26, n)
     chosen = np.arange(len(corpus)) if words is None else np.asarray(words)
     total = int(round(passes * len(chosen)))
     every = every or len(chosen)
     order = np.concatenate([rng.permutation(chosen) for _ in range(int(np.ceil(passes)))])[:total]
     for n, w in enumerate(order, start=1):
         cols = corpus.columns[w]
-        x, y = _like(corpus.x(cols), ref), y_all[:, cols[0] : cols[-1] + 1]  # (203, letters), (26, letters)
+        x, y = like(corpus.x(cols), ref), y_all[:, cols[0] : cols[-1] + 1]  # (203, letters), (26, letters)
         _, cache = forward(net, params, x, check=False)
         delta_L = output_delta(cache["a"][-1], y, cache["df"][-1], tolerance)
         grads = backward(net, params, cache, delta_L)
@@ -383,4 +374,4 @@ def train(
 
 def perturb(params: dict, amplitude: float, rng: np.random.Generator) -> dict:
     """Damage: every weight and bias plus noise uniform in [-amplitude, amplitude] (drawn by numpy)."""
-    return {k: w + _like(rng.uniform(-amplitude, amplitude, size=tuple(w.shape)), w) for k, w in params.items()}
+    return {k: w + like(rng.uniform(-amplitude, amplitude, size=tuple(w.shape)), w) for k, w in params.items()}

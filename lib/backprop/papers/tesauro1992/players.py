@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop import dense
-from backprop.backend import to_numpy
+from backprop.backend import like, to_numpy
 from backprop.papers.tesauro1992 import encoding
 from backprop.papers.tesauro1992 import game
 
@@ -123,11 +123,7 @@ class NetworkPlayer:
     def white_equity(self, after: np.ndarray, mover: np.ndarray) -> np.ndarray:
         """What positions ``after`` (just made by colour ``mover``) are worth to White."""
         x = encoding.encode(after, mover)
-        w = self.params["W1"]
-        if not isinstance(w, np.ndarray):  # torch: move the inputs to the weights' device
-            import torch
-
-            x = torch.as_tensor(x, dtype=w.dtype, device=w.device)
+        x = like(x, self.params["W1"])  # on the weights' library and device
         y, _ = dense.forward(self.net, self.params, x, check=False)  # (outputs, N)
         return to_numpy(encoding.equity(y, self.net.sizes[-1])).astype(np.float64)
 
