@@ -323,7 +323,7 @@ def output_delta(a_L, y, df_L, tolerance: float):
     for an output already within ``tolerance`` of its target)."""
     xp = namespace(a_L)
     err = a_L - y
-    return df_L * xp.where(xp.abs(err) < tolerance, xp.zeroslike(err), err)
+    return df_L * xp.where(xp.abs(err) < tolerance, xp.zeros_like(err), err)
 
 
 def train(
