@@ -11,6 +11,16 @@ from backprop.backend import cuda_available, get_backend, torch_available
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The front matter every MyST notebook written by a test starts with.
+NOTEBOOK_HEADER = """\
+---
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
 BACKENDS = ["numpy"] + (["cpu"] if torch_available() else [])
 
 

@@ -11,16 +11,9 @@ import pytest
 from backprop_book import claims, records, reproduce
 from backprop_book.claims import ClaimsError
 
-from .conftest import ROOT
+from .conftest import NOTEBOOK_HEADER, ROOT
 
-NOTEBOOK = """\
----
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+NOTEBOOK = NOTEBOOK_HEADER + """
 ```{code-cell} ipython3
 :tags: [parameters]
 

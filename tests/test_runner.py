@@ -11,14 +11,7 @@ import pytest
 from backprop_book import cli
 from backprop_book.runner import NotebookError, UnknownParameterError, parameters_of, read_notebook, run_notebook
 
-HEADER = """\
----
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
+from .conftest import NOTEBOOK_HEADER as HEADER
 
 
 def _notebook(tmp_path, body: str, name="nb.md"):

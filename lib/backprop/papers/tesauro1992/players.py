@@ -64,7 +64,24 @@ def apply_pubeval_move(board: np.ndarray, move) -> np.ndarray:
     return after
 
 
-class PubevalPlayer:
+class _EnginePlayer:
+    """A player that asks GNU Backgammon's engine for its move, one game at a time."""
+
+    name = "engine"
+
+    def key_after(self, g, board: np.ndarray, d1: int, d2: int) -> str:
+        """The position key after this player's move, seen by the player who moved."""
+        raise NotImplementedError
+
+    def choose(self, boards, dice, mover, candidates):
+        g = game.gnubg()
+        out = np.empty(len(boards), dtype=int)
+        for i, (board, (d1, d2)) in enumerate(zip(boards, dice.tolist())):
+            out[i] = _index(candidates, i, self.key_after(g, board, d1, d2), self.name)
+        return out
+
+
+class PubevalPlayer(_EnginePlayer):
     """Tesauro's pubeval, through ``gnubg_nn.pub_best_move``."""
 
     name = "pubeval"
@@ -72,16 +89,11 @@ class PubevalPlayer:
     def __repr__(self) -> str:
         return "PubevalPlayer()"
 
-    def choose(self, boards, dice, mover, candidates):
-        g = game.gnubg()
-        out = np.empty(len(boards), dtype=int)
-        for i, (board, (d1, d2)) in enumerate(zip(boards, dice.tolist())):
-            move = g.pub_best_move(board.tolist(), d1, d2)
-            out[i] = _index(candidates, i, game.key_of(apply_pubeval_move(board, move)), "pubeval")
-        return out
+    def key_after(self, g, board, d1, d2):
+        return game.key_of(apply_pubeval_move(board, g.pub_best_move(board.tolist(), d1, d2)))
 
 
-class GnubgPlayer:
+class GnubgPlayer(_EnginePlayer):
     """GNU Backgammon's evaluation at 0-ply (its networks, no look-ahead)."""
 
     name = "gnubg 0-ply"
@@ -89,14 +101,9 @@ class GnubgPlayer:
     def __repr__(self) -> str:
         return "GnubgPlayer(plies=0)"
 
-    def choose(self, boards, dice, mover, candidates):
-        g = game.gnubg()
-        out = np.empty(len(boards), dtype=int)
-        for i, (board, (d1, d2)) in enumerate(zip(boards.tolist(), dice.tolist())):
-            _, key = g.best_move(board, d1, d2, 0, b=1)  # key: the result seen by the opponent
-            seen_by_mover = game.swap(game.boards_from_keys([key])[0])
-            out[i] = _index(candidates, i, game.key_of(seen_by_mover), "gnubg")
-        return out
+    def key_after(self, g, board, d1, d2):
+        _, key = g.best_move(board.tolist(), d1, d2, 0, b=1)  # key: the result seen by the opponent
+        return game.key_of(game.swap(game.boards_from_keys([key])[0]))
 
 
 def best_in_each_game(values: np.ndarray, candidates: game.Candidates) -> np.ndarray:
