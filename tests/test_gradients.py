@@ -5,59 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import backprop as bp
 from backprop import dense, gradcheck
 from backprop.backend import get_backend, torch_available
 
 from .conftest import BACKENDS
+from .strategies import near_relu_kink, networks
 
-ELEMENTWISE = ["logistic", "tanh", "relu", "swish", "mish", "identity"]
-COSTS = ["half_squared_error", "softmax_cross_entropy", "binary_cross_entropy"]
-
-
-@st.composite
-def problems(draw):
-    """A random network, weights, inputs and targets (float64, numpy)."""
-    depth = draw(st.integers(1, 4))
-    sizes = draw(st.lists(st.integers(1, 5), min_size=depth + 1, max_size=depth + 1))
-    cost = draw(st.sampled_from(COSTS))
-    hidden = draw(st.lists(st.sampled_from(ELEMENTWISE), min_size=depth - 1, max_size=depth - 1))
-    output = {"softmax_cross_entropy": "softmax", "binary_cross_entropy": "logistic"}.get(cost)
-    if output is None:
-        output = draw(st.sampled_from(ELEMENTWISE))
-    if cost == "softmax_cross_entropy" and sizes[-1] == 1:
-        sizes[-1] = 2
-    possible = [(k, l) for l in range(2, depth + 1) for k in range(0, l - 1)]
-    skips = draw(st.lists(st.sampled_from(possible), unique=True)) if possible else []
-    net = bp.DenseNet(sizes, activations=hidden + [output], cost=cost, skips=skips)
-    m = draw(st.integers(1, 6))
-    seeds = draw(st.sampled_from([None, 1, 3]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    params = net.init_params(rng, scale=1.0, seeds=seeds)
-    x = rng.standard_normal((sizes[0], m))
-    if cost == "softmax_cross_entropy":
-        y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
-    else:
-        y = rng.uniform(0, 1, (sizes[-1], m))
-    return net, params, x, y, rng
-
-
-def _away_from_kinks(net, params, x) -> bool:
-    """ReLU has a kink at 0; a difference quotient that straddles it measures nothing."""
-    _, cache = dense.forward(net, params, x)
-    return all(
-        np.abs(cache["z"][l]).min() > 1e-2 for l in range(1, net.L + 1) if net.activations[l].name == "relu"
-    )
+PROBLEMS = networks(max_depth=4, max_examples=6, seeds=(None, 1, 3))
 
 
 @pytest.mark.parametrize("device", BACKENDS)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problem=problems())
+@given(problem=PROBLEMS)
 def test_matrix_form_equals_central_differences(device, problem):
     net, params, x, y, rng = problem
-    if not _away_from_kinks(net, params, x):
+    if near_relu_kink(net, params, x, 1e-2):
         return
     be = get_backend(device)
     params, x, y = be.tree(params), be.asarray(x), be.asarray(y)
@@ -69,7 +33,7 @@ def test_matrix_form_equals_central_differences(device, problem):
 @pytest.mark.skipif(not torch_available(), reason="needs torch")
 @pytest.mark.parametrize("device", BACKENDS)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problem=problems())
+@given(problem=PROBLEMS)
 def test_matrix_form_equals_torch_autograd(device, problem):
     net, params, x, y, _ = problem
     be = get_backend(device)

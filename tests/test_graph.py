@@ -1,4 +1,5 @@
-"""The reverse-mode engine: every primitive's rule, whole networks, deep chains, clear errors."""
+"""The reverse-mode engine: every primitive's rules (its VJPs, and its JVPs for forward mode),
+whole networks, deep chains, clear errors."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from hypothesis import strategies as st
 
 import backprop as bp
 from backprop import dense, gradcheck
-from backprop.autodiff import reverse as graph
+from backprop.autodiff import forward as forward_mode, reverse as graph
 from backprop.backend import get_backend, torch_available
 from backprop.autodiff.rules import RULES, Rule
 
 from .conftest import BACKENDS
+from .strategies import near_relu_kink, networks
 
 BUILTIN = sorted(RULES)  # the table as shipped (tests never add to it permanently)
 
@@ -112,16 +114,24 @@ def case(name, draw, rng):
     raise AssertionError(f"no test case for primitive {name!r}: add one")
 
 
-def test_every_primitive_has_a_test_case():
+def test_every_primitive_has_a_test_case_and_both_rules_for_each_input():
+    """Reverse mode needs a VJP and forward mode a JVP for every input of every primitive
+    (a variadic one has one of each, told the input's position)."""
     rng = np.random.default_rng(0)
+    n_inputs = {}
 
     @settings(max_examples=1, deadline=None)
     @given(st.data())
     def probe(data):
         for name in BUILTIN:
-            case(name, data.draw, rng)
+            n_inputs[name] = len(case(name, data.draw, rng)[0])
 
     probe()
+    for name in BUILTIN:
+        rule = RULES[name]
+        for rules in (rule.vjps, rule.jvps):
+            assert rules is not None and len(rules) == (1 if rule.variadic else n_inputs[name]), name
+        assert all(callable(rule.vjp(i)) and callable(rule.jvp(i)) for i in range(n_inputs[name])), name
 
 
 def run_primitive(name, inputs, kwargs):
@@ -137,54 +147,36 @@ def five_point(f, h=1e-4):
 @pytest.mark.parametrize("name", BUILTIN)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(data=st.data())
-def test_vjp_rule_equals_central_differences(device, name, data):
-    """<vjp(g), u> == d/dt <g, op(x + t u)>: the rule is the transposed Jacobian, checked along u."""
+def test_vjp_and_jvp_rules_equal_central_differences(device, name, data):
+    """Along a random direction u, with a random adjoint g of the output:
+    <vjp(g), u> == d/dt <g, op(x + t u)> == <g, jvp(u)> (five-point differences), and the two
+    rules agree to rounding, <J^T g, u> == <g, J u>: each is the transpose of the other."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     inputs, kwargs = case(name, data.draw, rng)
     be = get_backend(device)
     xs = {f"x{j}": be.asarray(x) for j, x in enumerate(inputs)}
-    u = {k: rng.standard_normal(x.shape) for k, x in xs.items()}
+    u = {k: be.asarray(rng.standard_normal(tuple(x.shape))) for k, x in xs.items()}
     f = lambda p: run_primitive(name, [p[k] for k in xs], kwargs)  # noqa: E731
     out = f(xs)
     g = be.asarray(rng.standard_normal(tuple(out.shape)))
-    _, adjoints = graph.vjp(f, xs, g)
-    analytic = sum(float(np.sum(bp.to_numpy(adjoints[k]) * u[k])) for k in xs)
 
     def along(t):
-        moved = f({k: x + t * be.asarray(u[k]) for k, x in xs.items()})
+        moved = f({k: x + t * u[k] for k, x in xs.items()})
         return float(np.sum(bp.to_numpy(moved) * bp.to_numpy(g)))
 
     numeric = five_point(along)
-    assert abs(analytic - numeric) <= 1e-8 * max(1.0, abs(numeric)), (name, kwargs, analytic, numeric)
+    _, adjoints = graph.vjp(f, xs, g)
+    by_vjp = sum(float(np.sum(bp.to_numpy(adjoints[k]) * bp.to_numpy(u[k]))) for k in xs)
+    assert abs(by_vjp - numeric) <= 1e-8 * max(1.0, abs(numeric)), (name, kwargs, by_vjp, numeric)
+
+    value, tangent = forward_mode.jvp(f, xs, u)
+    np.testing.assert_allclose(bp.to_numpy(value), bp.to_numpy(out), rtol=1e-15)
+    by_jvp = float(np.sum(bp.to_numpy(tangent) * bp.to_numpy(g)))
+    assert abs(by_jvp - numeric) <= 1e-8 * max(1.0, abs(numeric)), (name, kwargs, by_jvp, numeric)
+    assert abs(by_jvp - by_vjp) <= 1e-12 * max(1.0, abs(by_vjp)), (name, by_jvp, by_vjp)
 
 
 # -- whole networks: the engine against the matrix form and torch.autograd ------------------------
-
-ELEMENTWISE = ["logistic", "tanh", "relu", "swish", "mish", "identity"]
-COSTS = ["half_squared_error", "softmax_cross_entropy", "binary_cross_entropy"]
-
-
-@st.composite
-def networks(draw):
-    """A random dense network, weights, inputs and targets (float64 numpy)."""
-    depth = draw(st.integers(1, 3))
-    sizes = draw(st.lists(st.integers(1, 5), min_size=depth + 1, max_size=depth + 1))
-    cost = draw(st.sampled_from(COSTS))
-    hidden = draw(st.lists(st.sampled_from(ELEMENTWISE), min_size=depth - 1, max_size=depth - 1))
-    output = {"softmax_cross_entropy": "softmax", "binary_cross_entropy": "logistic"}.get(cost)
-    output = output or draw(st.sampled_from(ELEMENTWISE))
-    if cost == "softmax_cross_entropy":
-        sizes[-1] = max(sizes[-1], 2)
-    possible = [(k, l) for l in range(2, depth + 1) for k in range(0, l - 1)]
-    skips = draw(st.lists(st.sampled_from(possible), unique=True)) if possible else []
-    net = bp.DenseNet(sizes, activations=hidden + [output], cost=cost, skips=skips)
-    m = draw(st.integers(1, 5))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    params = net.init_params(rng, scale=1.0, seeds=draw(st.sampled_from([None, 2])))
-    x = rng.standard_normal((sizes[0], m))
-    y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)] if cost == "softmax_cross_entropy" else rng.uniform(0, 1, (sizes[-1], m))
-    return net, params, x, y
-
 
 def engine_loss(net, p, x, y):
     """The network's cost written as a program of primitives: the library's own activations and
@@ -198,40 +190,28 @@ def engine_loss(net, p, x, y):
     return graph.sum(net.cost.fn(z, a[-1], y, graph))  # summed over seeds
 
 
-def _relu_kinks(net, params, x) -> bool:
-    _, cache = dense.forward(net, params, x)
-    return any(np.abs(cache["z"][l]).min() < 1e-6 for l in range(1, net.L + 1) if net.activations[l].name == "relu")
-
-
 @pytest.mark.parametrize("device", BACKENDS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=networks())
-def test_engine_equals_matrix_form(device, problem):
-    net, params, x, y = problem
-    assume(not _relu_kinks(net, params, x))
+def test_engine_equals_matrix_form_and_torch_autograd(device, problem):
+    """The engine's gradient is the matrix form's, and torch.autograd's where torch is installed."""
+    net, params, x, y, _ = problem
+    assume(not near_relu_kink(net, params, x, 1e-6))
     be = get_backend(device)
-    params, x, y = be.tree(params), be.asarray(x), be.asarray(y)
-    C, grads = graph.value_and_grad(lambda p, x, y: engine_loss(net, p, x, y))(params, x, y)
-    C_dense, grads_dense = dense.loss_and_grads(net, params, x, y)
+    on_backend = be.tree(params), be.asarray(x), be.asarray(y)
+    C, grads = graph.value_and_grad(lambda p, x, y: engine_loss(net, p, x, y))(*on_backend)
+    C_dense, grads_dense = dense.loss_and_grads(net, *on_backend)
     np.testing.assert_allclose(float(bp.to_numpy(C)), float(np.sum(bp.to_numpy(C_dense))), rtol=1e-12)
     assert set(grads) == set(grads_dense)
     for k in grads:
-        assert type(grads[k]) is type(params[k])  # the engine stays on the backend it was given
+        assert type(grads[k]) is type(on_backend[0][k])  # the engine stays on the backend it was given
         np.testing.assert_allclose(bp.to_numpy(grads[k]), bp.to_numpy(grads_dense[k]), rtol=1e-9, atol=1e-12, err_msg=k)
-
-
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
-@pytest.mark.parametrize("device", BACKENDS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problem=networks())
-def test_engine_equals_torch_autograd(device, problem):
-    net, params, x, y = problem
-    assume(not _relu_kinks(net, params, x))
-    be, cpu = get_backend(device), get_backend("cpu")
-    grads = graph.grad(lambda p, x, y: engine_loss(net, p, x, y))(be.tree(params), be.asarray(x), be.asarray(y))
-    expected = gradcheck.autograd_grads(lambda p: dense.loss(net, p, cpu.asarray(x), cpu.asarray(y), check=False), params)
-    for k in expected:
-        np.testing.assert_allclose(bp.to_numpy(grads[k]), expected[k], rtol=1e-9, atol=1e-12, err_msg=k)
+    if torch_available():
+        cpu = get_backend("cpu")
+        C_torch = lambda p: dense.loss(net, p, cpu.asarray(x), cpu.asarray(y), check=False)  # noqa: E731
+        expected = gradcheck.autograd_grads(C_torch, params)
+        for k in expected:
+            np.testing.assert_allclose(bp.to_numpy(grads[k]), expected[k], rtol=1e-9, atol=1e-12, err_msg=k)
 
 
 def test_gradient_check_of_the_engine(rng):
@@ -321,15 +301,27 @@ def test_an_operation_without_a_rule_is_named():
 
 
 def test_defprimitive_adds_a_differentiable_operation():
-    name = "test_cube"
+    name, reverse_only = "test_cube", "test_cube_reverse_only"
+    forward, vjp, jvp = lambda xp, x: x**3, lambda xp, g, out, x: g * 3 * x**2, lambda xp, t, out, x: 3 * x**2 * t
+    x = {"x": np.array([[2.0, -1.0]])}
     try:
-        cube = graph.defprimitive(name, lambda xp, x: x**3, lambda xp, g, out, x: g * 3 * x**2)
-        grads = graph.grad(lambda p: graph.sum(cube(p["x"])))({"x": np.array([[2.0, -1.0]])})
+        cube = graph.defprimitive(name, forward, vjp, jvps=(jvp,))
+        grads = graph.grad(lambda p: graph.sum(cube(p["x"])))(x)
         np.testing.assert_allclose(grads["x"], [[12.0, 3.0]])
+        np.testing.assert_allclose(forward_mode.gradient_by_jvps(lambda p: graph.sum(cube(p["x"])), x)["x"], [[12.0, 3.0]])
         with pytest.raises(ValueError, match="exists already"):
             graph.defprimitive(name, lambda xp, x: x)
+        cube_reverse_only = graph.defprimitive(reverse_only, forward, vjp)
+        with pytest.raises(NotImplementedError, match=f"operation '{reverse_only}' has no Jacobian-vector rule"):
+            forward_mode.jvp(lambda p: cube_reverse_only(p["x"]), x, x)
     finally:
         RULES.pop(name, None)
+        RULES.pop(reverse_only, None)
+    with pytest.raises(ValueError, match=r"1 VJP rule\(s\) but 2 JVP rule\(s\); give one of each per input"):
+        graph.defprimitive("test_mismatch", forward, vjp, jvps=(jvp, jvp))
+    with pytest.raises(ValueError, match="a variadic primitive takes one rule of each kind"):
+        graph.defprimitive("test_variadic", forward, vjp, vjp, variadic=True)
+    assert "test_mismatch" not in RULES and "test_variadic" not in RULES
 
 
 def test_other_bad_input_is_named():

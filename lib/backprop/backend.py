@@ -38,7 +38,7 @@ def namespace(*arrays: Any):
     Remembered per tuple of array types: per-example training asks for it tens of
     thousands of times a second, and array_api_compat's lookup costs microseconds.
     """
-    key = tuple(map(type, arrays))
+    key = type(arrays[0]) if len(arrays) == 1 else tuple(map(type, arrays))
     xp = _NAMESPACES.get(key)
     if xp is None:
         xp = _NAMESPACES[key] = array_namespace(*arrays)

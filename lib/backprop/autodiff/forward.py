@@ -15,9 +15,9 @@ respect to ``P`` parameters needs ``P`` such passes, one per direction ``e_i``
 "forwards" computation that reverse accumulation (:mod:`backprop.autodiff.reverse`) avoids.
 
 The primitives are the same as the reverse-mode engine's (programs are written
-once, with :mod:`backprop.autodiff.reverse`'s functions and operators); their JVP rules
-are the table :data:`JVPS` below, one entry per primitive, one rule per input.
-A tangent of ``None`` means zero and costs nothing.
+once, with :mod:`backprop.autodiff.reverse`'s functions and operators); each one's
+JVP rules, one per input, stand next to its VJP rules in the table
+:data:`backprop.autodiff.rules.RULES`. A tangent of ``None`` means zero and costs nothing.
 
 Non-goals: vectorising over many directions at once (that would hide the very
 cost this module exists to show); derivatives of derivatives.
@@ -33,7 +33,7 @@ import numpy as np
 from backprop.autodiff import reverse as graph
 from backprop.backend import to_numpy
 from backprop.gradcheck import require_float64
-from backprop.autodiff.rules import Rule, expand, shape_of
+from backprop.autodiff.rules import Rule, shape_of
 
 
 class Dual(graph.Box):
@@ -49,18 +49,15 @@ class Dual(graph.Box):
 
     @classmethod
     def apply(cls, rule: Rule, args: tuple, kwargs: dict) -> "Dual":
-        if rule.name not in JVPS:
-            raise NotImplementedError(
-                f"operation {rule.name!r} has no Jacobian-vector rule, so forward mode cannot go through it; "
-                "add one to backprop.autodiff.forward.JVPS"
-            )
+        if rule.jvps is None:
+            raise rule.no_rule("jvps")
         values = [a.value if isinstance(a, Dual) else a for a in args]
         xp = graph.xp_of(*values)
         out = rule.forward(xp, *values, **kwargs)
         tangent = None
         for i, a in enumerate(args):
             if isinstance(a, Dual) and a.tangent is not None:
-                t = _jvp_rule(rule.name, i)(xp, a.tangent, out, *values, **kwargs)
+                t = rule.jvp(i)(xp, a.tangent, out, *values, **kwargs)
                 tangent = t if tangent is None else tangent + t
         if tangent is not None and shape_of(tangent) != shape_of(out):
             tangent = xp.broadcast_to(tangent, out.shape)  # a broadcast input moves every copy of itself
@@ -68,59 +65,6 @@ class Dual(graph.Box):
 
     def __repr__(self) -> str:
         return f"Dual(shape={self.shape}, tangent={'zero' if self.tangent is None else 'set'})"
-
-
-def _jvp_rule(name: str, i: int) -> Callable:
-    rules = JVPS[name]
-    if name == "concat":  # variadic: one rule, told which input moved
-        return lambda *args, **kw: rules[0](*args, i=i, **kw)
-    return rules[i]
-
-
-def _concat_jvp(xp, t, out, *xs, axis=0, i=0):
-    # the tangent of input i in its slot, zeros in the others
-    return xp.concat([t if j == i else xp.zeros_like(x) for j, x in enumerate(xs)], axis=axis)
-
-
-def _max_jvp(xp, t, out, x, axis=None, keepdims=False):
-    hit = xp.astype(x == expand(xp, out, x, axis), t.dtype)
-    return xp.sum(t * hit, axis=axis, keepdims=keepdims) / xp.sum(hit, axis=axis, keepdims=keepdims)
-
-
-def _logsumexp_jvp(xp, t, out, x, axis=None, keepdims=False):
-    weights = xp.exp(x - expand(xp, out, x, axis))  # the softmax of x along axis
-    return xp.sum(t * weights, axis=axis, keepdims=keepdims)
-
-
-JVPS: dict[str, tuple] = {
-    "add": (lambda xp, t, out, x, y: t, lambda xp, t, out, x, y: t),
-    "subtract": (lambda xp, t, out, x, y: t, lambda xp, t, out, x, y: -t),
-    "multiply": (lambda xp, t, out, x, y: t * y, lambda xp, t, out, x, y: x * t),
-    "divide": (lambda xp, t, out, x, y: t / y, lambda xp, t, out, x, y: -t * out / y),
-    "negative": (lambda xp, t, out, x: -t,),
-    "power": (lambda xp, t, out, x, y: t * y * x ** (y - 1), lambda xp, t, out, x, y: t * out * xp.log(x)),
-    "maximum": (lambda xp, t, out, x, y: t * xp.astype(x > y, t.dtype),
-                lambda xp, t, out, x, y: t * xp.astype(x <= y, t.dtype)),
-    "logaddexp": (lambda xp, t, out, x, y: t * xp.exp(x - out), lambda xp, t, out, x, y: t * xp.exp(y - out)),
-    "matmul": (lambda xp, t, out, x, y: t @ y, lambda xp, t, out, x, y: x @ t),
-    "exp": (lambda xp, t, out, x: t * out,),
-    "log": (lambda xp, t, out, x: t / x,),
-    "tanh": (lambda xp, t, out, x: t * (1.0 - out * out),),
-    "sin": (lambda xp, t, out, x: t * xp.cos(x),),
-    "cos": (lambda xp, t, out, x: -t * xp.sin(x),),
-    "sqrt": (lambda xp, t, out, x: t * 0.5 / out,),
-    "abs": (lambda xp, t, out, x: t * xp.sign(x),),
-    "sum": (lambda xp, t, out, x, axis=None, keepdims=False: xp.sum(t, axis=axis, keepdims=keepdims),),
-    "mean": (lambda xp, t, out, x, axis=None, keepdims=False: xp.mean(t, axis=axis, keepdims=keepdims),),
-    "max": (_max_jvp,),
-    "logsumexp": (_logsumexp_jvp,),
-    "softmax": (lambda xp, t, out, x, axis=-1: out * (t - xp.sum(out * t, axis=axis, keepdims=True)),),
-    "reshape": (lambda xp, t, out, x, shape: xp.reshape(t, shape),),
-    "permute_dims": (lambda xp, t, out, x, axes: xp.permute_dims(t, axes),),
-    "matrix_transpose": (lambda xp, t, out, x: xp.matrix_transpose(t),),
-    "getitem": (lambda xp, t, out, x, index: t[index],),
-    "concat": (_concat_jvp,),
-}
 
 
 def _scalar(v) -> float:

@@ -9,7 +9,8 @@ each parent ``j`` the contribution of each child ``i``:
     v_bar[j] = sum over children i of j of  vjp_ij(v_bar[i])      v_bar = dC/dv,  C_bar = 1
 
 where ``vjp_ij(g) = g . dv_i/dv_j`` is the primitive's vector-Jacobian rule
-(the table in :mod:`backprop.autodiff.rules`). The adjoints ``v_bar`` live on the
+(the table :data:`backprop.autodiff.rules.RULES`, which gives every primitive's
+forward, VJP and JVP rules side by side). The adjoints ``v_bar`` live on the
 *adjoint graph*: the same nodes with every edge reversed. One backward sweep
 gives the derivative of ``C`` with respect to every input at once, for a few
 times the cost of the forward sweep; backpropagation in a network is this
@@ -23,7 +24,7 @@ The same program runs on three kinds of input:
 
 Usage, with params a dict of arrays and the examples as columns of ``x``::
 
-    from backprop import graph as g
+    from backprop.autodiff import reverse as g
 
     def C(p, x, y):
         a1 = g.tanh(p["W1"] @ x + p["b1"])           # (n1, m)
@@ -36,6 +37,12 @@ The primitives carry array-API names (``sum(x, axis=, keepdims=)``, ``max``,
 expects an array namespace ``xp``: ``activation.f(z, graph)`` traces the
 library's own activation functions.
 
+A primitive of one's own is one call, its forward and its rules side by side::
+
+    cube = g.defprimitive("cube", lambda xp, x: x**3,
+                          lambda xp, G, out, x: G * 3 * x**2,          # VJP: reverse mode
+                          jvps=(lambda xp, t, out, x: 3 * x**2 * t,))   # JVP: forward mode
+
 Non-goals: derivatives of derivatives (a program may not mix Node and Dual);
 in-place updates; speed beyond avoiding needless work (no adjoint is computed
 for a constant such as the data ``x``) and Python's recursion limit (every walk
@@ -47,12 +54,10 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from array_api_compat import is_numpy_namespace
+import numpy as np
 
 from backprop.backend import namespace
 from backprop.autodiff.rules import RULES, Rule, shape_of
-
-_NAMESPACES: dict[type, object] = {}
 
 
 class _NumpyNamespace:
@@ -83,21 +88,88 @@ class _NumpyNamespace:
         return x.mT
 
 
-def _namespace_for(v):
-    xp = namespace(v)
-    return _NumpyNamespace(xp) if is_numpy_namespace(xp) else xp
+_NUMPY = _NumpyNamespace(namespace(np.empty(0)))
 
 
 def xp_of(*values):
-    """The array namespace of the first array among ``values`` (cached per array type:
-    looking it up costs microseconds, and it is asked once per operation)."""
+    """The array namespace of the first array among ``values``, skipping Boxes and numbers.
+
+    It is asked once per operation, so a numpy array, the common case, gets the engine's
+    numpy namespace without a lookup; any other array asks :func:`backprop.backend.namespace`.
+    """
     for v in values:
-        xp = _NAMESPACES.get(type(v))
-        if xp is not None:
-            return xp
-        if hasattr(v, "shape") and not isinstance(v, Box):
-            return _NAMESPACES.setdefault(type(v), _namespace_for(v))
+        if type(v) is np.ndarray:
+            return _NUMPY
+        if not isinstance(v, Box) and hasattr(v, "shape"):
+            xp = namespace(v)
+            return _NUMPY if xp is _NUMPY._xp else xp
     raise TypeError(f"no array among the inputs {[type(v).__name__ for v in values]}")
+
+
+class Primitive:
+    """A callable primitive: evaluates on arrays, hands a Node or a Dual to its ``apply``."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Rule):
+        self.rule = rule
+
+    def __call__(self, *args, **kwargs):
+        box = None
+        for a in args:
+            if isinstance(a, Box):
+                if box is not None and type(a) is not type(box):
+                    raise TypeError(
+                        f"{self.rule.name}: cannot mix {type(box).__name__} and {type(a).__name__} inputs "
+                        "(derivatives of derivatives are not supported)"
+                    )
+                box = a
+        if box is None:
+            return self.rule.forward(xp_of(*args), *args, **kwargs)
+        return type(box).apply(self.rule, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.rule.name!r})"
+
+
+def defprimitive(name: str, forward: Callable, *vjps: Callable, jvps: tuple | None = None,
+                 variadic: bool = False) -> Primitive:
+    """Add a primitive to the table: ``forward(xp, *inputs, **kw)``, one
+    ``vjp(xp, g, out, *inputs, **kw)`` per input for reverse mode and, optionally,
+    ``jvps``, one ``jvp(xp, t, out, *inputs, **kw)`` per input for forward mode.
+    Without VJPs (JVPs) the primitive can be evaluated, but not differentiated in
+    reverse (forward) mode."""
+    if name in RULES:
+        raise ValueError(f"a primitive named {name!r} exists already")
+    RULES[name] = Rule(name, forward, tuple(vjps) if vjps else None, tuple(jvps) if jvps else None, variadic)
+    return Primitive(RULES[name])
+
+
+# -- the primitives, under their array-API names (some shadow Python builtins on purpose:
+#    ``graph.sum`` and ``graph.max`` are array reductions, so the module can stand in for ``xp``)
+_P = {name: Primitive(rule) for name, rule in RULES.items()}
+add, subtract, multiply, divide, negative, power = (_P[n] for n in ("add", "subtract", "multiply", "divide", "negative", "power"))
+maximum, logaddexp, matmul = _P["maximum"], _P["logaddexp"], _P["matmul"]
+exp, log, tanh, sin, cos, sqrt, abs = (_P[n] for n in ("exp", "log", "tanh", "sin", "cos", "sqrt", "abs"))
+sum, mean, max, logsumexp, softmax = (_P[n] for n in ("sum", "mean", "max", "logsumexp", "softmax"))
+getitem, matrix_transpose = _P["getitem"], _P["matrix_transpose"]
+
+
+def reshape(x, shape):
+    return _P["reshape"](x, shape=tuple(shape))
+
+
+def permute_dims(x, axes):
+    return _P["permute_dims"](x, axes=tuple(axes))
+
+
+def concat(arrays, axis: int = 0):
+    return _P["concat"](*arrays, axis=axis)
+
+
+def _operators(primitive: Primitive) -> tuple:
+    """``box op other`` and its reflection ``other op box``, both by ``primitive``."""
+    return (lambda self, other: primitive(self, other)), (lambda self, other: primitive(other, self))
 
 
 class Box:
@@ -117,18 +189,12 @@ class Box:
     T = property(lambda self: permute_dims(self, tuple(reversed(range(self.ndim)))))
     mT = property(lambda self: matrix_transpose(self))
 
-    def __add__(self, other): return add(self, other)
-    def __radd__(self, other): return add(other, self)
-    def __sub__(self, other): return subtract(self, other)
-    def __rsub__(self, other): return subtract(other, self)
-    def __mul__(self, other): return multiply(self, other)
-    def __rmul__(self, other): return multiply(other, self)
-    def __truediv__(self, other): return divide(self, other)
-    def __rtruediv__(self, other): return divide(other, self)
-    def __matmul__(self, other): return matmul(self, other)
-    def __rmatmul__(self, other): return matmul(other, self)
-    def __pow__(self, other): return power(self, other)
-    def __rpow__(self, other): return power(other, self)
+    __add__, __radd__ = _operators(add)
+    __sub__, __rsub__ = _operators(subtract)
+    __mul__, __rmul__ = _operators(multiply)
+    __truediv__, __rtruediv__ = _operators(divide)
+    __matmul__, __rmatmul__ = _operators(matmul)
+    __pow__, __rpow__ = _operators(power)
     def __neg__(self): return negative(self)
     def __getitem__(self, index): return getitem(self, index=index)
 
@@ -196,41 +262,6 @@ def label(x, name: str):
     if isinstance(x, Node):
         x.name = name
     return x
-
-
-class Primitive:
-    """A callable primitive: evaluates on arrays, hands a Node or a Dual to its ``apply``."""
-
-    __slots__ = ("rule",)
-
-    def __init__(self, rule: Rule):
-        self.rule = rule
-
-    def __call__(self, *args, **kwargs):
-        box = None
-        for a in args:
-            if isinstance(a, Box):
-                if box is not None and type(a) is not type(box):
-                    raise TypeError(
-                        f"{self.rule.name}: cannot mix {type(box).__name__} and {type(a).__name__} inputs "
-                        "(derivatives of derivatives are not supported)"
-                    )
-                box = a
-        if box is None:
-            return self.rule.forward(xp_of(*args), *args, **kwargs)
-        return type(box).apply(self.rule, args, kwargs)
-
-    def __repr__(self) -> str:
-        return f"Primitive({self.rule.name!r})"
-
-
-def defprimitive(name: str, forward: Callable, *vjps: Callable, variadic: bool = False) -> Primitive:
-    """Add a primitive to the table: ``forward(xp, *inputs, **kw)`` and one
-    ``vjp(xp, g, out, *inputs, **kw)`` per input (none: it cannot be differentiated)."""
-    if name in RULES:
-        raise ValueError(f"a primitive named {name!r} exists already")
-    RULES[name] = Rule(name, forward, tuple(vjps) if vjps else None, variadic)
-    return Primitive(RULES[name])
 
 
 def toposort(out: Node, needs_grad_only: bool = False) -> list[Node]:
@@ -318,28 +349,6 @@ def value_and_grad(f: Callable) -> Callable:
 def grad(f: Callable) -> Callable:
     """``f`` returning a single number -> a function giving its gradient, shaped like params."""
     return lambda params, *args: vjp(f, params, None, *args)[1]
-
-
-# -- the primitives, under their array-API names (some shadow Python builtins on purpose:
-#    ``graph.sum`` and ``graph.max`` are array reductions, so the module can stand in for ``xp``)
-_P = {name: Primitive(rule) for name, rule in RULES.items()}
-add, subtract, multiply, divide, negative, power = (_P[n] for n in ("add", "subtract", "multiply", "divide", "negative", "power"))
-maximum, logaddexp, matmul = _P["maximum"], _P["logaddexp"], _P["matmul"]
-exp, log, tanh, sin, cos, sqrt, abs = (_P[n] for n in ("exp", "log", "tanh", "sin", "cos", "sqrt", "abs"))
-sum, mean, max, logsumexp, softmax = (_P[n] for n in ("sum", "mean", "max", "logsumexp", "softmax"))
-getitem, matrix_transpose = _P["getitem"], _P["matrix_transpose"]
-
-
-def reshape(x, shape):
-    return _P["reshape"](x, shape=tuple(shape))
-
-
-def permute_dims(x, axes):
-    return _P["permute_dims"](x, axes=tuple(axes))
-
-
-def concat(arrays, axis: int = 0):
-    return _P["concat"](*arrays, axis=axis)
 
 
 def zeros_like(x):
