@@ -26,7 +26,7 @@ test: $(STAMP) $(NODE) $(CHROMIUM)
 # Everything that needs a GPU, sized for a few minutes on one modern card.
 gpu: $(STAMP)
 	$(BIN)/python -m pytest -m cuda -p no:cacheprovider
-	$(BIN)/backprop run notebooks/xor.md --scale full -p device cuda --force
+	$(BIN)/backprop run notebooks/rhw1986_pdp_xor.md --scale full -p device cuda --force
 	$(BIN)/backprop run notebooks/gradient_cost.md --scale full -p device cuda --force
 	$(BIN)/backprop run notebooks/tesauro1992.md --scale smoke -p device cuda --force
 	$(BIN)/python benchmarks/tdgammon_speed.py --device cuda --batch 64,256,1024

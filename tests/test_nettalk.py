@@ -67,7 +67,7 @@ def test_scores(corpus):
 def test_no_error_is_sent_back_within_the_margin():
     a = np.array([[0.95, 0.5, 0.05]])
     y = np.array([[1.0, 1.0, 0.0]])
-    delta = nettalk.output_delta(a, y, np.ones_like(a), tolerance=0.1)
+    delta = nettalk.output_delta_with_margin(a, y, np.ones_like(a), tolerance=0.1)
     assert np.array_equal(delta, [[0.0, -0.5, 0.0]])
 
 

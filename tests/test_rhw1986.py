@@ -3,7 +3,8 @@
 Generic over every claims file in ``reproductions/``: a new paper's notebooks
 are checked as soon as its file registers them. Each run also has to produce
 every metric that the full-scale rules read, so that a full run can be judged.
-The 1986 problem sets are checked against the papers' sizes here too.
+The 1986 problem sets are checked against the papers' sizes here too, and the family-trees
+network and its training loop against the Nature paper's set-up.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from backprop_book import claims
+from backprop.papers.rhw1986_nature import family_trees
 from backprop.papers.rhw1986_nature import tasks as nature
 from backprop.papers.rhw1986_pdp import tasks as pdp
 from backprop_book.runner import parameters_of, read_notebook, run_notebook
@@ -65,3 +67,26 @@ def test_the_1986_problem_sets_have_the_papers_sizes():
     assert ("Sophia", "aunt", ["Gina", "Angela"]) in cases         # and so has her Italian counterpart
     with pytest.raises(ValueError, match="positive integer"):
         pdp.all_bit_patterns(0)
+
+
+def test_the_family_trees_network_has_two_separate_input_groups():
+    C = family_trees.connections()
+    assert C.shape == (12, 36) and C.sum() == 24 * 6 + 12 * 6
+    assert not C[family_trees.PERSON_UNITS, 24:].any() and not C[family_trees.RELATION_UNITS, :24].any()
+    assert family_trees.network().sizes == [36, 12, 12, 6, 24]
+    assert family_trees.schedule(19) == (0.005, 0.5) and family_trees.schedule(20) == (0.01, 0.9)
+
+
+def test_family_trees_training_keeps_missing_connections_at_zero_and_learns(backend):
+    x, y, _ = nature.family_trees()
+    n, sweeps = 4, 300
+    first = family_trees.train(x, y, n, init=2.0, step=10.0, sweeps=sweeps, rng=np.random.default_rng(12345), backend=backend)
+    params, learned, held_right, progress = first
+    assert params["W1"].shape == (n, 12, 36) and isinstance(params["W1"], np.ndarray)
+    assert np.all(params["W1"] * (1 - family_trees.connections()) == 0)  # no gradient, no momentum, decay of 0 is 0
+    assert learned.shape == (n,) and learned.dtype == bool
+    assert held_right.shape == (n,) and np.all((0 <= held_right) & (held_right <= family_trees.HELD_OUT))
+    assert progress[:, 0].tolist() == [0, 50, 100, 150, 200, 250, sweeps - 1]
+    assert progress[-1, 1] > progress[0, 1]  # the training questions are being learned
+    again = family_trees.train(x, y, n, init=2.0, step=10.0, sweeps=sweeps, rng=np.random.default_rng(12345), backend=backend)
+    assert all(np.array_equal(params[k], again.params[k]) for k in params)  # every draw comes from the generator passed in

@@ -1,6 +1,6 @@
 """The ``backprop`` command: run one notebook, check the published claims, or build the book.
 
-    backprop run notebooks/xor.md --scale smoke -p seed 3
+    backprop run notebooks/rhw1986_pdp_xor.md --scale smoke -p seed 3
     backprop reproduce [--scale full|smoke] [--paper rhw1986_pdp] [--force]
     backprop book [--scale full]
 """

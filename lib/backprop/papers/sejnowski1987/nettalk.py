@@ -318,9 +318,13 @@ def hidden_by_correspondence(net: DenseNet, params: dict, corpus: Corpus, min_co
 
 # --- training: the 1986 momentum rule with the paper's error margin -----------------
 
-def output_delta(a_L, y, df_L, tolerance: float):
+def output_delta_with_margin(a_L, y, df_L, tolerance: float):
     """delta[L] = f'(z[L]) * (a[L] - y), set to 0 where |a[L] - y| < tolerance (no error is sent back
-    for an output already within ``tolerance`` of its target)."""
+    for an output already within ``tolerance`` of its target: Sejnowski's margin).
+
+    Not :func:`backprop.dense.output_delta`, which seeds the backward pass with a given
+    dC/da[L]; this is the half-squared error's delta with the margin applied.
+    """
     xp = namespace(a_L)
     err = a_L - y
     return df_L * xp.where(xp.abs(err) < tolerance, xp.zeros_like(err), err)
@@ -364,7 +368,7 @@ def train(
         cols = corpus.columns[w]
         x, y = like(corpus.x(cols), ref), y_all[:, cols[0] : cols[-1] + 1]  # (203, letters), (26, letters)
         _, cache = forward(net, params, x, check=False)
-        delta_L = output_delta(cache["a"][-1], y, cache["df"][-1], tolerance)
+        delta_L = output_delta_with_margin(cache["a"][-1], y, cache["df"][-1], tolerance)
         grads = backward(net, params, cache, delta_L)
         params, velocity = momentum_step(params, grads, velocity, eta, alpha)
         if callback is not None and n % every == 0:
