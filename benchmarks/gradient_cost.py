@@ -47,6 +47,7 @@ from common import machine  # noqa: E402
 import backprop as bp  # noqa: E402
 from backprop.backend import torch_available  # noqa: E402
 from backprop import dense  # noqa: E402
+from backprop.autodiff import programs  # noqa: E402
 from backprop.autodiff import reverse as g  # noqa: E402
 from backprop_book.timing import clock, keep_freed_memory, per_call  # noqa: E402
 
@@ -55,22 +56,11 @@ LINEARITY = 2.0  # the longest chain may cost at most 2x per operation what the 
 M = 64  # examples per batch
 
 
-def C(p, x, y):
-    """Softmax cross-entropy of a 32-h-h-10 tanh network (the program of notebooks/gradient_cost.md)."""
-    a = x
-    for l in (1, 2):
-        a = g.tanh(p[f"W{l}"] @ a + p[f"b{l}"])  # a[l]: (h, m)
-    z = p["W3"] @ a + p["b3"]  # z[3]: (10, m)
-    return -g.sum(y * (z - g.logsumexp(z, axis=0, keepdims=True)))
+C = programs.softmax_net  # the program of notebooks/gradient_cost.md
 
 
 def problem(h: int, backend, seed: int = 0):
-    rng = np.random.default_rng([seed, h])
-    net = bp.DenseNet([32, h, h, 10], activations=["tanh", "tanh", "softmax"], cost="softmax_cross_entropy")
-    params = net.init_params(rng, scale=0.2, backend=backend)
-    x = backend.asarray(rng.standard_normal((32, M)))
-    y = backend.asarray(np.eye(10)[:, rng.integers(0, 10, M)])
-    return net, params, x, y
+    return programs.softmax_problem(h, backend, m=M, seed=seed)
 
 
 def autograd_reference(params, x, y, backend):
@@ -142,14 +132,8 @@ def measure_sizes(widths, rounds: int, backend) -> list[dict]:
 
 
 def measure_chain(lengths, repeats: int, backend) -> dict:
-    def chain(p, n):
-        v = p["x"]
-        for _ in range(n):
-            v = g.sin(v)
-        return g.sum(v)
-
     x0 = {"x": backend.asarray(np.full((1, 1), 0.5))}
-    grad_chain = g.grad(chain)
+    grad_chain = g.grad(programs.sine_chain)
     seconds, flags = [], []
     for n in lengths:
         try:

@@ -109,3 +109,21 @@ def test_forward_mode_on_cuda_equals_numpy(rng):
     grads = forward_mode.gradient_by_jvps(lambda p: engine_loss(net, p, xg, yg), gpu.tree(params))
     for k in expected:
         np.testing.assert_allclose(grads[k], expected[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_one_parameter_derivatives_match_reverse_mode_and_locate_counts_across_the_dict(rng):
+    from backprop.autodiff import programs
+
+    net, params, x, y = programs.softmax_problem(3, get_backend("numpy"), m=5)
+    _, grads = graph.value_and_grad(programs.softmax_net)(params, x, y)
+    flat = np.concatenate([np.ravel(grads[k]) for k in params])
+    assert flat.size == net.n_params() == forward_mode.n_params(params)
+    for i in rng.choice(flat.size, 12, replace=False):
+        i = int(i)
+        assert forward_mode.derivative_by_jvp(programs.softmax_net, params, i, x, y) == pytest.approx(flat[i], rel=1e-10, abs=1e-12)
+        assert forward_mode.derivative_by_difference(programs.softmax_net, params, i, x, y) == pytest.approx(flat[i], rel=1e-5, abs=1e-7)
+    assert forward_mode.locate(params, 0) == ("W1", (0, 0))
+    last = list(params)[-1]
+    assert forward_mode.locate(params, flat.size - 1)[0] == last
+    with pytest.raises(IndexError, match="beyond the last"):
+        forward_mode.locate(params, flat.size)

@@ -89,48 +89,69 @@ def jvp(f: Callable, params: dict, direction: dict, *args) -> tuple:
     return out.value, out.tangent
 
 
-def gradient_by_jvps(f: Callable, params: dict, *args) -> dict:
-    """The gradient of a single-number ``f`` by forward mode: one JVP along each ``e_i``.
+def locate(params: dict, i: int) -> tuple:
+    """``(name, index)`` of the ``i``-th of all parameters, counted across the dict in its order."""
+    for name, w in params.items():
+        size = math.prod(shape_of(w))
+        if i < size:
+            return name, np.unravel_index(i, shape_of(w))
+        i -= size
+    raise IndexError(f"parameter {i} is beyond the last one")
 
-    Every direction is a full set of tangents, zero but for one entry: the
-    "naive forwards" way, ``P`` passes for ``P`` parameters. Returns numpy arrays.
+
+def derivative_by_jvp(f: Callable, params: dict, i: int, *args) -> float:
+    """``dC/dw_i`` of a single-number ``f`` by one forward-mode pass along ``e_i``.
+
+    The direction is a full set of tangents, zero but for one entry: each of the
+    ``P`` derivatives costs one whole forward pass.
     """
-    zeros = {k: graph.zeros_like(v) for k, v in params.items()}
-    grads = {}
+    name, index = locate(params, i)
+    e = graph.zeros_like(params[name])
+    e[index] = 1.0
+    _, dC = jvp(f, params, {k: (e if k == name else graph.zeros_like(w)) for k, w in params.items()}, *args)
+    return 0.0 if dC is None else _scalar(dC)
+
+
+def derivative_by_difference(f: Callable, params: dict, i: int, *args, h: float = 1e-6, shifted=None) -> float:
+    """``dC/dw_i ~ (C(w + h e_i) - C(w - h e_i)) / 2h`` (error of order h^2), two passes.
+
+    ``shifted``: working copies of ``params`` to move one entry of (made here when
+    not given; pass them in to leave allocation out of a timing). float64 only: in
+    float32 the rounding of the difference swamps the derivative.
+    """
+    name, index = locate(params, i)
+    shifted = {k: w * 1.0 for k, w in params.items()} if shifted is None else shifted
+    w_i = float(to_numpy(params[name][index]))
+    shifted[name][index] = w_i + h
+    up = _scalar(f(shifted, *args))
+    shifted[name][index] = w_i - h
+    down = _scalar(f(shifted, *args))
+    shifted[name][index] = w_i
+    return (up - down) / (2 * h)
+
+
+def _gradient(params: dict, derivative) -> dict:
+    flat = np.array([derivative(i) for i in range(n_params(params))])
+    out, start = {}, 0
     for k, w in params.items():
-        g = np.zeros(shape_of(w))
-        for index in np.ndindex(*shape_of(w)):
-            e = graph.zeros_like(w)
-            e[index] = 1.0
-            _, dC = jvp(f, params, {**zeros, k: e}, *args)
-            g[index] = 0.0 if dC is None else _scalar(dC)
-        grads[k] = g
-    return grads
+        size = math.prod(shape_of(w))
+        out[k] = flat[start : start + size].reshape(shape_of(w))
+        start += size
+    return out
+
+
+def gradient_by_jvps(f: Callable, params: dict, *args) -> dict:
+    """The gradient of a single-number ``f`` by forward mode: one JVP along each ``e_i``,
+    the "naive forwards" way, ``P`` passes for ``P`` parameters. Returns numpy arrays."""
+    return _gradient(params, lambda i: derivative_by_jvp(f, params, i, *args))
 
 
 def gradient_by_differences(f: Callable, params: dict, *args, h: float = 1e-6) -> dict:
-    """The gradient of a single-number ``f`` by central differences, one parameter at a time:
-
-        dC/dw_i ~ (C(w + h e_i) - C(w - h e_i)) / 2h        (error of order h^2)
-
-    float64 only: in float32 the rounding of the difference swamps the derivative.
-    Returns numpy arrays.
-    """
+    """The gradient of a single-number ``f`` by central differences, one parameter at a
+    time (:func:`derivative_by_difference`), ``2P`` passes. float64 only. Returns numpy arrays."""
     require_float64(params, "finite differences")
-    grads = {}
-    for k, w in params.items():
-        shifted = w * 1.0  # our own copy, moved one entry at a time
-        g = np.zeros(shape_of(w))
-        for index in np.ndindex(*shape_of(w)):
-            w_i = float(to_numpy(w[index]))
-            shifted[index] = w_i + h
-            up = _scalar(f({**params, k: shifted}, *args))
-            shifted[index] = w_i - h
-            down = _scalar(f({**params, k: shifted}, *args))
-            shifted[index] = w_i
-            g[index] = (up - down) / (2 * h)
-        grads[k] = g
-    return grads
+    shifted = {k: w * 1.0 for k, w in params.items()}
+    return _gradient(params, lambda i: derivative_by_difference(f, params, i, *args, h=h, shifted=shifted))
 
 
 def n_params(params: dict) -> int:
