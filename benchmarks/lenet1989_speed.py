@@ -49,7 +49,7 @@ def ours(rule, x, y, device):
     """A function that runs one pass of our per-example training over the columns of x."""
     net = lenet1989.LeNet1989()
     backend = get_backend(device)
-    theta = net.flatten(net.init_params(np.random.default_rng(0), backend=backend, dtype="float32"))
+    theta = net.layout.flatten(net.init_params(np.random.default_rng(0), backend=backend, dtype="float32"))
     xb, yb = backend.asarray(x, "float32"), backend.asarray(y, "float32")
     state = {"theta": theta, "rule": rule.init(theta)}
 

@@ -48,12 +48,15 @@ def test_initial_weights_follow_the_fan_in_rule(net, rng):
 
 def test_flatten_and_unflatten_are_inverse_views(net, rng):
     params = net.init_params(rng)
-    theta = net.flatten(params)
-    assert theta.shape == (sum(v.size for v in params.values()),)
-    back = net.unflatten(theta)
+    theta = net.layout.flatten(params)
+    assert theta.shape == (sum(v.size for v in params.values()),) == (net.layout.size,)
+    back = net.layout.unflatten(theta)
     assert all(np.array_equal(back[k], params[k]) for k in params)
     theta[0] = 123.0
     assert back["W1"].ravel()[0] == 123.0  # a view, not a copy
+    free = net.layout.flatten(net.free_mask())
+    assert free.sum() == net.n_params()  # the 9,760 free parameters; the rest are cut H2 weights
+    assert np.all(theta[free == 0] == 0)
 
 
 @pytest.mark.parametrize("cost", ["half_squared_error", "softmax_cross_entropy"])
@@ -157,8 +160,12 @@ def test_inputs_that_do_not_fit_are_named(net, rng):
         ln.forward(net, params, np.zeros((16, 16)))
     with pytest.raises(ValueError, match=r"y has shape \(10, 3\); expected \(10, 2\)"):
         ln.loss(net, params, np.zeros((256, 2)), np.zeros((10, 3)))
-    with pytest.raises(ValueError, match=r"params\['W2'\] has shape \(12, 8, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"params\['W2'\] has shape \(12, 8, 5, 5\), expected \(12, 12, 5, 5\)"):
         ln.forward(net, {**params, "W2": np.zeros((12, 8, 5, 5))}, np.zeros((256, 1)))
+    with pytest.raises(ValueError, match=r"params\['W1'\] has shape \(2, 12, 1, 5, 5\)"):  # one network, no seeds
+        ln.forward(net, {**params, "W1": np.zeros((2, 12, 1, 5, 5))}, np.zeros((256, 1)))
+    with pytest.raises(ValueError, match=r"missing \['b4'\]"):
+        ln.forward(net, {k: v for k, v in params.items() if k != "b4"}, np.zeros((256, 1)))
 
 
 # step rules -----------------------------------------------------------------------------------
@@ -173,6 +180,10 @@ def test_diag_lm_step_sizes_follow_the_running_curvature():
     np.testing.assert_allclose(theta2, [1 - 0.1 / 1.5 * 1, 1 + 0.1 / 0.5 * 2])
     with pytest.raises(ValueError, match="mu must be positive"):
         diag_lm.DiagLM(mu=0)
+    with pytest.raises(ValueError, match="eps must be positive"):
+        diag_lm.Adam(eps=0)
+    with pytest.raises(TypeError):
+        diag_lm.Adam(delta=1e-8)  # Adam's epsilon is eps: delta is dC/dz in this book
 
 
 @pytest.mark.skipif(not torch_available(), reason="needs torch")
@@ -181,7 +192,7 @@ def test_adam_matches_torch_optim(rng):
 
     w = torch.tensor(rng.standard_normal(5), requires_grad=True)
     opt = torch.optim.Adam([w], lr=0.01)
-    rule, theta = diag_lm.Adam(eta=0.01), w.detach().numpy().copy()
+    rule, theta = diag_lm.Adam(eta=0.01, eps=1e-8), w.detach().numpy().copy()
     state = rule.init(theta)
     for _ in range(5):
         g = rng.standard_normal(5)
@@ -194,9 +205,9 @@ def test_adam_matches_torch_optim(rng):
 def test_a_batch_step_uses_the_mean_gradient(net, rng):
     params = net.init_params(rng, init="he")
     x, y = _batch(rng, m=4)
-    theta = net.flatten(params)
+    theta = net.layout.flatten(params)
     _, cache = ln.forward(net, params, x)
-    g = net.flatten(ln.backward(net, params, cache, ln.output_error(net, cache, y)[1]))
+    g = net.layout.flatten(ln.backward(net, params, cache, ln.output_error(net, cache, y)[1]))
     stepped, _ = ln.train_pass(net, theta.copy(), x, y, diag_lm.SGD(0.1), {}, batch_size=4)
     np.testing.assert_allclose(stepped, theta - 0.1 * g / 4, atol=1e-14)
 
@@ -211,8 +222,10 @@ def test_rejection_curve():
 
 
 @pytest.mark.slow
-def test_notebook_at_smoke_scale(tmp_path):
-    result = run_notebook(ROOT / "notebooks" / "lecun1989.md", {"scale": "smoke", "device": "numpy"}, tmp_path / "cache")
+def test_notebook_at_smoke_scale(cache_dir):
+    # the parameters and the cache of the registry's smoke run (test_rhw1986) and of the book
+    # build, so the notebook is executed once per session, not once per test
+    result = run_notebook(ROOT / "notebooks" / "lecun1989.md", {"scale": "smoke"}, cache_dir / "_build" / "executed")
     m = result.metrics
     assert m["n_params"] == 9760 and m["n_connections"] == 64660 and m["n_units"] == 1256
     assert m["passes"] == 1 and m["n_train"] < 1000

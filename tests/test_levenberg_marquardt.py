@@ -6,27 +6,16 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop import levenberg_marquardt as lm
+from backprop import gradcheck, levenberg_marquardt as lm
+from backprop.layout import Layout, check_params
 
 X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], float)
 Y = np.array([[0, 1, 1, 0]], float)
 
 
-def _numeric_jacobian(net, params, x, y, h=1e-6):
-    w = bp.to_numpy(lm.flatten(net, params))
-    like = lm.flatten(net, params)
-    columns = []
-    for p in range(w.shape[-1]):
-        e = np.zeros_like(w)
-        e[..., p] = h
-        plus, _ = lm.residuals_and_jacobian(net, lm.unflatten(net, like + _as(e, like)), x, y)
-        minus, _ = lm.residuals_and_jacobian(net, lm.unflatten(net, like - _as(e, like)), x, y)
-        columns.append((bp.to_numpy(plus) - bp.to_numpy(minus)) / (2 * h))
-    return np.stack(columns, axis=-1)
-
-
-def _as(a, like):
-    return a if isinstance(like, np.ndarray) else __import__("torch").as_tensor(a, dtype=like.dtype)
+def _numeric_jacobian(net, params, x, y):
+    residuals = lambda w: lm.residuals_and_jacobian(net, lm.unflatten(net, w), x, y)[0]  # noqa: E731
+    return gradcheck.central_jacobian(residuals, lm.flatten(net, params))  # (S?, N, P)
 
 
 @pytest.mark.parametrize("seeds", [None, 3])
@@ -69,6 +58,46 @@ def test_flatten_and_unflatten_are_inverse(rng):
     assert set(again) == set(params)
     for k in params:
         np.testing.assert_array_equal(again[k], params[k])
+
+
+def test_a_layout_keeps_seed_axes_and_slices_by_shape(rng):
+    layout = Layout({"K": (2, 1, 3, 3), "b": (2, 1)})  # a convolution's kernels and a bias
+    assert layout.size == 20 and repr(layout) == "Layout(2 arrays, 20 entries)"
+    tree = {"K": rng.standard_normal((4, 2, 1, 3, 3)), "b": rng.standard_normal((4, 2, 1))}  # 4 seeds
+    w = layout.flatten(tree)
+    assert w.shape == (4, 20)
+    np.testing.assert_array_equal(w[:, 18:], tree["b"][..., 0])
+    back = layout.unflatten(w)
+    assert all(np.array_equal(back[k], tree[k]) for k in tree)
+    one = layout.unflatten(w[1])
+    assert one["K"].shape == (2, 1, 3, 3) and np.array_equal(layout.flatten(one), w[1])
+
+
+def test_params_are_checked_against_their_shapes():
+    shapes = {"W1": (3, 2), "b1": (3, 1)}
+    check_params(shapes, {"W1": np.zeros((5, 3, 2)), "b1": np.zeros((5, 3, 1))}, "net")  # 5 seeds
+    with pytest.raises(ValueError, match=r"params\['W1'\] has shape \(5, 3, 2\), expected \(3, 2\)"):
+        check_params(shapes, {"W1": np.zeros((5, 3, 2)), "b1": np.zeros((3, 1))}, "net", seeds=False)
+    with pytest.raises(ValueError, match=r"params\['b1'\] has shape \(3,\), expected \(\.\.\., 3, 1\)"):
+        check_params(shapes, {"W1": np.zeros((3, 2)), "b1": np.zeros(3)}, "net")
+    with pytest.raises(ValueError, match=r"params do not fit 'net': missing \['b1'\], unexpected \['c'\]"):
+        check_params(shapes, {"W1": np.zeros((3, 2)), "c": np.zeros(1)}, "net")
+
+
+def test_central_hessian_is_the_exact_hessian(rng):
+    # E = 1/2 |W x + b - y|^2 is quadratic in the weights: its Hessian is J.T J, exactly
+    net = bp.DenseNet([3, 2], activations="identity")
+    params = net.init_params(rng, scale=1.0)
+    x, y = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))
+    gradient = lambda w: lm.flatten(net, bp.loss_and_grads(net, lm.unflatten(net, w), x, y)[1])  # noqa: E731
+    H = gradcheck.central_hessian(gradient, lm.flatten(net, params))
+    _, J = lm.residuals_and_jacobian(net, params, x, y)
+    np.testing.assert_allclose(H, J.T @ J, atol=1e-8)
+    # and a cost with third derivatives: C = sum w^4 / 4, H = diag(3 w^2)
+    w = rng.standard_normal(4)
+    np.testing.assert_allclose(gradcheck.central_hessian(lambda v: v**3, w), np.diag(3 * w**2), atol=1e-8)
+    with pytest.raises(TypeError, match="float64"):
+        gradcheck.central_hessian(lambda v: v**3, w.astype(np.float32))
 
 
 def test_large_mu_is_a_short_gradient_step_and_small_mu_solves_a_linear_model(rng):

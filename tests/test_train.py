@@ -7,6 +7,7 @@ import pytest
 
 import backprop as bp
 from backprop.optim import momentum_step
+from backprop.train import SolvedSeeds, squared_error_below
 
 X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], float)
 Y = np.array([[0, 1, 1, 0]], float)
@@ -80,3 +81,20 @@ def test_bad_mode():
     net = bp.DenseNet([2, 2, 1])
     with pytest.raises(ValueError, match="mode must be"):
         bp.train(net, net.init_params(np.random.default_rng(0)), X, Y, eta=0.5, mode="batch")
+
+
+def test_solved_seeds_record_the_first_sweep_and_freeze():
+    solved = SolvedSeeds(3)
+    assert not solved.record(0, np.array([False, True, False]))
+    assert not solved.record(1, np.array([False, False, False]))  # a solved seed stays solved
+    np.testing.assert_array_equal(solved.solved_at, [-1, 0, -1])
+    np.testing.assert_array_equal(solved.training(np.zeros(1, np.float32)), [1, 0, 1])
+    assert solved.training(np.zeros(1, np.float32)).dtype == np.float32
+    assert solved.record(5, np.array([True, True, True]))  # every seed solved: stop
+    np.testing.assert_array_equal(solved.solved_at, [5, 0, 5])
+    assert repr(solved) == "SolvedSeeds(3/3 solved)"
+
+
+def test_the_squared_error_stopping_rule_is_per_seed():
+    a = np.array([[[0.1, 0.9]], [[0.5, 0.5]]])  # two seeds, one output, two patterns
+    np.testing.assert_array_equal(squared_error_below(0.04)(a, np.array([[0.0, 1.0]])), [True, False])

@@ -27,6 +27,8 @@ from typing import Callable, Optional
 import numpy as np
 from array_api_compat import is_numpy_namespace, is_torch_namespace
 
+from backprop.named import lookup
+
 
 @dataclass(frozen=True)
 class Activation:
@@ -108,15 +110,7 @@ for _act in (
 
 def get(activation: str | Activation) -> Activation:
     """An activation by name (or the activation itself)."""
-    if isinstance(activation, Activation):
-        return activation
-    try:
-        return _REGISTRY[activation]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown activation {activation!r}; known: {', '.join(sorted(_REGISTRY))} "
-            "(or pass an Activation(name, f, df))"
-        ) from None
+    return lookup(_REGISTRY, activation, Activation, "activation", " (or pass an Activation(name, f, df))")
 
 
 def names() -> list[str]:

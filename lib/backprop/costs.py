@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from backprop.activations import _softplus
+from backprop.named import lookup
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,4 @@ _REGISTRY = {c.name: c for c in (half_squared_error, softmax_cross_entropy, bina
 
 def get(cost: str | Cost) -> Cost:
     """A cost by name (or the cost itself)."""
-    if isinstance(cost, Cost):
-        return cost
-    try:
-        return _REGISTRY[cost]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown cost {cost!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+    return lookup(_REGISTRY, cost, Cost, "cost")

@@ -36,6 +36,7 @@ import numpy as np
 from backprop import activations as _activations
 from backprop import costs as _costs
 from backprop.backend import Backend, get_backend, namespace, to_numpy
+from backprop.layout import check_params
 
 
 class DenseNet:
@@ -143,14 +144,7 @@ class DenseNet:
 
 def check_inputs(net: DenseNet, params: dict, x, y=None) -> None:
     """Raise a ``ValueError`` naming the problem if params, x or y do not fit ``net``."""
-    shapes = net.param_shapes()
-    missing = sorted(set(shapes) - set(params))
-    extra = sorted(set(params) - set(shapes))
-    if missing or extra:
-        raise ValueError(f"params do not fit {net!r}: missing {missing}, unexpected {extra}")
-    for k, s in shapes.items():
-        if tuple(params[k].shape[-2:]) != s:
-            raise ValueError(f"params[{k!r}] has shape {tuple(params[k].shape)}, expected (..., {s[0]}, {s[1]})")
+    check_params(net.param_shapes(), params, net, seeds=True)
     _check_array("x", x, rows=net.sizes[0])
     if y is not None:
         _check_array("y", y, rows=net.sizes[-1])

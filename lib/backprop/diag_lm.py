@@ -99,16 +99,21 @@ class SGD:
 
 @dataclass(frozen=True)
 class Adam:
-    """Adam: ``w <- w - eta m_hat / (sqrt(v_hat) + delta)``, m and v running means of g and g^2."""
+    """Adam: ``w <- w - eta m_hat / (sqrt(v_hat) + eps)``, m and v running means of g and g^2.
+
+    ``eps`` is the paper's epsilon (Kingma & Ba call it so; in this book ``delta``
+    is dC/dz). It is not :class:`DiagLM`'s ``eps``, a global step: here it only
+    keeps the division finite.
+    """
 
     eta: float = 1e-3
     beta1: float = 0.9
     beta2: float = 0.999
-    delta: float = 1e-8
+    eps: float = 1e-8
     curvature = False
 
     def __post_init__(self):
-        _positive(eta=self.eta, delta=self.delta)
+        _positive(eta=self.eta, eps=self.eps)
         if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
             raise ValueError(f"need 0 <= beta1, beta2 < 1; got {self.beta1}, {self.beta2}")
 
@@ -122,4 +127,4 @@ class Adam:
         m = self.beta1 * state["m"] + (1 - self.beta1) * g
         v = self.beta2 * state["v"] + (1 - self.beta2) * g * g
         m_hat, v_hat = m / (1 - self.beta1**t), v / (1 - self.beta2**t)
-        return theta - self.eta * m_hat / (xp.sqrt(v_hat) + self.delta), {"m": m, "v": v, "t": t}
+        return theta - self.eta * m_hat / (xp.sqrt(v_hat) + self.eps), {"m": m, "v": v, "t": t}

@@ -9,6 +9,12 @@ the right side computed by the five-point central difference
 directional check tests every component of ``g`` at once; a few directions make
 a silent error in any one of them vanishingly unlikely. Only float64 is
 accepted: in float32 the rounding error of a difference swamps the derivative.
+
+For the small networks whose matrices the book shows, :func:`central_jacobian`
+and :func:`central_hessian` compute whole Jacobians and Hessians column by column.
+
+Non-goals: derivatives for training (backprop computes those); checks of
+second derivatives beyond the central difference of a gradient.
 """
 
 from __future__ import annotations
@@ -62,6 +68,35 @@ def directional_errors(
         difference = abs(analytic - numeric)
         errors.append(0.0 if difference <= rounding else difference / max(abs(analytic), abs(numeric), 1e-12))
     return np.array(errors)
+
+
+def central_jacobian(f: Callable, w, h: float = 1e-6) -> np.ndarray:
+    """The Jacobian of ``f`` at the flat vector ``w`` by central differences, one column per entry:
+
+        J[..., i, p] = (f(w + h e_p) - f(w - h e_p))[..., i] / 2h        (error of order h^2)
+
+    ``w``: ``(..., P)`` float64 (numpy or torch; leading axes are independent
+    problems, perturbed together); ``f(w)``: ``(..., N)``. Returns numpy ``(..., N, P)``.
+    ``2 P`` calls of ``f``: for the small networks whose Jacobians and Hessians the
+    book shows, not for checking large ones (use :func:`directional_errors`).
+    """
+    require_float64({"w": w}, "central differences")
+    columns = []
+    for e in h * np.eye(w.shape[-1]):
+        e = like(e, w)
+        columns.append((to_numpy(f(w + e)) - to_numpy(f(w - e))) / (2 * h))
+    return np.stack(columns, axis=-1)
+
+
+def central_hessian(grad: Callable, w, h: float = 1e-5) -> np.ndarray:
+    """The Hessian of a cost at the flat vector ``w`` ``(P,)``: the central-difference Jacobian
+    of its (backpropagated) gradient ``grad(w) -> (P,)``, symmetrised, ``(H + H.T) / 2``.
+
+    Exact up to ``O(h^2)`` and rounding, the second-derivative terms included: what the
+    Gauss-Newton matrix ``J.T @ J`` is compared with.
+    """
+    H = central_jacobian(grad, w, h)
+    return 0.5 * (H + H.T)
 
 
 def autograd_grads(cost: Callable[[dict], object], params: dict) -> dict:

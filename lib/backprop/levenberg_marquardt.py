@@ -36,7 +36,8 @@ from array_api_compat import device as device_of
 
 from backprop.backend import namespace, to_numpy
 from backprop.dense import DenseNet, backward, check_inputs, forward, loss
-from backprop.train import History
+from backprop.layout import Layout
+from backprop.train import History, SolvedSeeds
 
 
 def _check_net(net: DenseNet) -> None:
@@ -52,20 +53,12 @@ def _seeded(net: DenseNet, params: dict) -> bool:
 
 def flatten(net: DenseNet, params: dict):
     """All parameters as one vector ``w``, ``(P,)`` or ``(S, P)``, in the order of ``net.param_shapes()``."""
-    xp = namespace(*params.values())
-    lead = tuple(params["W1"].shape[:-2])
-    return xp.concat([xp.reshape(params[k], lead + (-1,)) for k in net.param_shapes()], axis=-1)
+    return Layout(net.param_shapes()).flatten(params)
 
 
 def unflatten(net: DenseNet, w) -> dict:
     """The inverse of :func:`flatten`: a parameter dict from ``w`` ``(..., P)``."""
-    xp = namespace(w)
-    lead, out, start = tuple(w.shape[:-1]), {}, 0
-    for k, s in net.param_shapes().items():
-        size = s[0] * s[1]
-        out[k] = xp.reshape(w[..., start : start + size], lead + s)
-        start += size
-    return out
+    return Layout(net.param_shapes()).unflatten(w)
 
 
 def residuals_and_jacobian(net: DenseNet, params: dict, x, y, check: bool = True):
@@ -89,11 +82,11 @@ def residuals_and_jacobian(net: DenseNet, params: dict, x, y, check: bool = True
     a_L, cache = forward(net, p_e, x_e, check=False)  # a_L: (S?, m, nL, 1)
     lead = tuple(a_L.shape[:-3])
     r = xp.reshape(xp.matrix_transpose((a_L - y_e)[..., 0]), lead + (nL * m,))  # unit-major
-    rows = []
+    rows, layout = [], Layout(net.param_shapes())
     for k in range(nL):  # one backward pass per output unit
         e_k = xp.reshape(xp.asarray([1.0 if j == k else 0.0 for j in range(nL)], dtype=x.dtype, device=device_of(x)), (nL, 1))
         grads = backward(net, p_e, cache, cache["df"][net.L] * e_k)  # per-example gradients of a_L[k]
-        rows.append(xp.concat([xp.reshape(grads[name], lead + (m, -1)) for name in net.param_shapes()], axis=-1))
+        rows.append(layout.flatten(grads))  # (S?, m, P): one row of J per example
     J = xp.stack(rows, axis=-3)  # (S?, nL, m, P)
     return r, xp.reshape(J, lead + (nL * m, J.shape[-1]))
 
@@ -155,7 +148,7 @@ def train_lm(
     xp = namespace(x, *params.values())
     seeded = _seeded(net, params)
     n_seeds = params["W1"].shape[0] if seeded else 1
-    solved_at = np.full(n_seeds, -1)
+    solved = SolvedSeeds(n_seeds)
     errors, mus, frozen, rJ = [], [], None, None
     for t in range(iterations):
         if rJ is None:
@@ -164,17 +157,15 @@ def train_lm(
         errors.append(E_now)
         if until is not None:
             a_L, _ = forward(net, params, x, check=False)
-            done = np.atleast_1d(to_numpy(until(a_L, y))).astype(bool)
-            solved_at[(solved_at < 0) & done] = t
-            if np.all(solved_at >= 0):
+            if solved.record(t, until(a_L, y)):
                 break
             if seeded:
-                frozen = xp.asarray(solved_at >= 0, device=device_of(x))
+                frozen = solved.training(x) == 0
         params, mu, _, accepted = step(net, params, x, y, mu, beta, frozen=frozen, _rJ=rJ)
         mus.append(np.atleast_1d(to_numpy(mu)).astype(float))
         if bool(xp.any(accepted)):
             rJ = None  # the weights moved: a new Jacobian next time
     errors = np.array(errors)
-    history = History(error=errors if seeded else errors.squeeze(-1), solved_at=solved_at, sweeps=len(errors),
+    history = History(error=errors if seeded else errors.squeeze(-1), solved_at=solved.solved_at, sweeps=len(errors),
                       extras={"mu": np.array(mus)})
     return params, history

@@ -6,7 +6,12 @@ matrix-form pass over the whole batch) and the weights change once per sweep;
 with ``mode="pattern"`` they change after every pattern.
 
 With parameters that carry a leading seed axis, S networks train at once, and
-each one freezes as soon as it meets ``until``.
+each one freezes as soon as it meets ``until`` (:class:`SolvedSeeds`, shared
+with the Levenberg-Marquardt loop). :class:`History` is what both loops return.
+
+Non-goals: other architectures (``backprop.papers.lecun1989.lenet.fit`` trains
+the convolutional network of 1989 one example at a time, and scores it per pass);
+learning-rate schedules.
 """
 
 from __future__ import annotations
@@ -16,9 +21,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from array_api_compat import device as device_of
-
-from backprop.backend import namespace, to_numpy
+from backprop.backend import like, namespace, to_numpy
 from backprop.dense import DenseNet, backward, check_inputs, cost_and_delta, forward, loss_and_grads
 from backprop.optim import momentum_step
 from backprop.progress import progress_bar
@@ -43,12 +46,50 @@ class History:
         return f"History(sweeps={self.sweeps}, solved={solved}/{self.solved_at.size}, median final error={final:.4g})"
 
 
+class SolvedSeeds:
+    """Which of S networks trained at once have met the stopping rule ``until``, and when.
+
+    ``solved_at[s]``: the first sweep at whose start seed ``s`` met it (-1: not
+    yet). A seed that has met it is frozen: the training loops (:func:`train`,
+    :func:`backprop.levenberg_marquardt.train_lm`) leave its weights alone from
+    then on, so that its sweep count means "trained in ``solved_at`` sweeps".
+    """
+
+    def __init__(self, n_seeds: int):
+        self.solved_at = np.full(n_seeds, -1)
+
+    def __repr__(self) -> str:
+        return f"SolvedSeeds({int((self.solved_at >= 0).sum())}/{self.solved_at.size} solved)"
+
+    def record(self, t: int, done) -> bool:
+        """Note sweep ``t`` for the seeds that meet the rule now (``done``: one boolean per seed,
+        as ``until`` returns it); ``True`` once every seed has met it: time to stop."""
+        done = np.atleast_1d(to_numpy(done)).astype(bool)
+        self.solved_at[(self.solved_at < 0) & done] = t
+        return bool(np.all(self.solved_at >= 0))
+
+    def training(self, ref):
+        """1 for the seeds still training, 0 for the frozen ones: ``(S,)``, with the dtype and
+        on the device of ``ref``."""
+        return like(self.solved_at < 0, ref)
+
+
 def all_within(tolerance: float) -> Callable:
     """A stopping rule: every output within ``tolerance`` of its target (per seed)."""
 
     def until(a_L, y):
         xp = namespace(a_L)
         return xp.all(xp.abs(a_L - y) < tolerance, axis=(-2, -1))
+
+    return until
+
+
+def squared_error_below(target: float) -> Callable:
+    """A stopping rule: ``sum (a - y)^2`` over all outputs and patterns, ``2E``, below ``target`` (per seed)."""
+
+    def until(a_L, y):
+        xp = namespace(a_L)
+        return xp.sum((a_L - y) ** 2, axis=(-2, -1)) < target
 
     return until
 
@@ -78,11 +119,10 @@ def train(
     if mode not in ("sweep", "pattern"):
         raise ValueError(f"mode must be 'sweep' or 'pattern', got {mode!r}")
     check_inputs(net, params, x, y)
-    xp = namespace(x, *params.values())
     seeded = params["W1"].ndim == 3
     n_seeds = params["W1"].shape[0] if seeded else 1
     m = x.shape[-1]
-    solved_at = np.full(n_seeds, -1)
+    solved = SolvedSeeds(n_seeds)
     errors, velocity, mask = [], None, None
     bar = progress_bar(sweeps, enabled=progress, desc="sweeps", leave=False)
     for t in range(sweeps):
@@ -95,12 +135,10 @@ def train(
                 f"training diverged at sweep {t}: the error is {E_now}; try a smaller eta (now {eta})"
             )
         if until is not None:
-            done = np.atleast_1d(to_numpy(until(cache["a"][-1], y))).astype(bool)
-            solved_at[(solved_at < 0) & done] = t
-            if np.all(solved_at >= 0):
+            if solved.record(t, until(cache["a"][-1], y)):
                 break
             if seeded:
-                mask = xp.asarray(solved_at < 0, dtype=params["W1"].dtype, device=device_of(x))[:, None, None]
+                mask = solved.training(params["W1"])[:, None, None]  # (S, 1, 1): frozen seeds take no step
         if mode == "sweep":
             grads = backward(net, params, cache, delta_L)
             params, velocity = momentum_step(params, grads, velocity, eta, alpha, decay, mask)
@@ -112,5 +150,5 @@ def train(
                 params, velocity = momentum_step(params, grads, velocity, eta, alpha, decay, mask)
         bar.update(1)
     bar.close()
-    history = History(error=np.array(errors).squeeze(-1) if not seeded else np.array(errors), solved_at=solved_at, sweeps=len(errors))
+    history = History(error=np.array(errors).squeeze(-1) if not seeded else np.array(errors), solved_at=solved.solved_at, sweeps=len(errors))
     return params, history

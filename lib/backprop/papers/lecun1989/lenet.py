@@ -18,6 +18,8 @@ parameters. By default every unit is a scaled hyperbolic tangent (see
 and a cache; ``backward`` turns ``delta[L] = dC/dz[L]`` into gradients shaped
 like ``params``; ``curvature`` runs the same lines on squared quantities to give
 LeCun's diagonal Gauss-Newton second derivatives (:mod:`backprop.diag_lm`).
+Training updates one flat vector ``theta = net.layout.flatten(params)``
+(:mod:`backprop.layout`), a handful of whole-vector operations per example.
 
 Non-goals: other image sizes; the 1989 preprocessing (the USPS digits come
 already normalised to 16x16).
@@ -26,6 +28,7 @@ already normalised to 16x16).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +37,7 @@ from backprop import conv
 from backprop import costs as _costs
 from backprop.activations import Activation
 from backprop.backend import Backend, dtype_name, get_backend, namespace, to_numpy
+from backprop.layout import Layout, check_params
 
 # f(z) = A tanh(S z) with f(+-1) = +-1: the +-1 targets sit inside the quasi-linear range, as the
 # paper asks, so the outputs can reach them with finite weights. The paper names a scaled
@@ -85,9 +89,7 @@ class LeNet1989:
         if self.cost.output is not None and self.activations[4].name != self.cost.output:
             raise ValueError(f"cost {self.cost.name} needs a {self.cost.output} output layer")
 
-        self._keys = list(self.param_shapes())
-        ends = np.cumsum([math.prod(s) for s in self.param_shapes().values()])
-        self._slices = [(k, int(e - math.prod(s)), int(e), s) for (k, s), e in zip(self.param_shapes().items(), ends)]
+        self.layout = Layout(self.param_shapes())  # theta, the flat parameter vector, and back
 
         # The paper's counts, layer by layer, then in total.
         assert (self.H1.n_out, self.H1.n_connections(), self.H1.n_params()) == (768, 19_968, 1_068)
@@ -124,6 +126,13 @@ class LeNet1989:
             "W4": (10, 30), "b4": (10, 1),
         }
 
+    def free_mask(self) -> dict:
+        """1 for every free parameter, 0 for the H2 kernel weights that the connection mask
+        cuts (they stay 0): numpy arrays shaped like ``params``."""
+        free = {k: np.ones(s) for k, s in self.param_shapes().items()}
+        free["W2"] = free["W2"] * self.H2.mask[:, :, None, None]
+        return free
+
     def fan_ins(self) -> dict:
         """F of the units of each layer: the weighted inputs, the bias not counted."""
         return {1: self.H1.fan_in, 2: self.H2.fan_in, 3: 192, 4: 30}
@@ -152,26 +161,10 @@ class LeNet1989:
             params[f"W{l}"], params[f"b{l}"] = backend.asarray(W, dtype), backend.asarray(b, dtype)
         return params
 
-    # flat parameter vectors, for per-example updates with few array operations -----------
-    def flatten(self, tree: dict):
-        """The arrays of ``tree`` (params, grads, ...) as one 1-D array, in ``param_shapes`` order."""
-        xp = namespace(tree["W1"])
-        return xp.concat([tree[k].reshape(-1) for k in self._keys])
-
-    def unflatten(self, theta) -> dict:
-        """The inverse of :meth:`flatten`: views into ``theta``, shaped like ``params``."""
-        return {k: theta[start:stop].reshape(shape) for k, start, stop, shape in self._slices}
-
 
 def check_inputs(net: LeNet1989, params: dict, x, y=None) -> None:
     """Raise a ``ValueError`` naming the problem if params, x or y do not fit the network."""
-    shapes = net.param_shapes()
-    if set(params) != set(shapes):
-        raise ValueError(f"params do not fit {net!r}: missing {sorted(set(shapes) - set(params))}, "
-                         f"unexpected {sorted(set(params) - set(shapes))}")
-    for k, s in shapes.items():
-        if tuple(params[k].shape) != s:
-            raise ValueError(f"params[{k!r}] has shape {tuple(params[k].shape)}, expected {s}")
+    check_params(net.param_shapes(), params, net, seeds=False)  # one network: no seed axis
     if getattr(x, "ndim", 0) != 2 or x.shape[0] != 256:
         raise ValueError(f"x has shape {tuple(getattr(x, 'shape', ()))}; expected (256, m): one 16x16 image per column")
     if y is not None and (y.ndim != 2 or tuple(y.shape) != (10, x.shape[1])):
@@ -261,8 +254,7 @@ def loss(net: LeNet1989, params: dict, x, y, check: bool = True):
     """The cost summed over the examples (for gradient checks)."""
     if check:
         check_inputs(net, params, x, y)
-    _, cache = forward(net, params, x, check=False)
-    return output_error(net, cache, y)[0]
+    return output_error(net, forward(net, params, x, check=False)[1], y)[0]
 
 
 def outputs(net: LeNet1989, params: dict, x, batch: int = 1024) -> np.ndarray:
@@ -275,7 +267,7 @@ def outputs(net: LeNet1989, params: dict, x, batch: int = 1024) -> np.ndarray:
 def train_pass(net: LeNet1989, theta, x, y, rule, state, batch_size: int = 1):
     """One pass through the columns of ``x``, ``y`` in their stored order; returns ``(theta, state)``.
 
-    ``theta`` is the flat parameter vector (:meth:`LeNet1989.flatten`). The
+    ``theta`` is the flat parameter vector (``net.layout.flatten(params)``). The
     weights change after every ``batch_size`` examples (1: per example, as in
     1989) by ``rule.step`` (:mod:`backprop.diag_lm`), on the gradient averaged over
     the batch. To present the examples in another order, permute the columns first.
@@ -283,13 +275,14 @@ def train_pass(net: LeNet1989, theta, x, y, rule, state, batch_size: int = 1):
     m = x.shape[1]
     if batch_size < 1 or m < 1:
         raise ValueError(f"need batch_size >= 1 and at least one example; got {batch_size} and {m}")
+    layout = net.layout
     for start in range(0, m, batch_size):
         xb, yb = x[:, start : start + batch_size], y[:, start : start + batch_size]
-        params = net.unflatten(theta)
+        params = layout.unflatten(theta)
         _, cache = forward(net, params, xb, check=False)
         _, delta, d2z = output_error(net, cache, yb)
-        g = net.flatten(backward(net, params, cache, delta))
-        d2 = net.flatten(curvature(net, params, cache, d2z)) if rule.curvature else None
+        g = layout.flatten(backward(net, params, cache, delta))
+        d2 = layout.flatten(curvature(net, params, cache, d2z)) if rule.curvature else None
         if xb.shape[1] > 1:  # sums over the batch -> means
             g, d2 = g / xb.shape[1], None if d2 is None else d2 / xb.shape[1]
         theta, state = rule.step(theta, g, d2, state)
@@ -301,10 +294,10 @@ def mean_curvature(net: LeNet1989, theta, x, y):
 
     One batched pass: the per-example estimates are summed by the matrix products.
     """
-    params = net.unflatten(theta)
+    params = net.layout.unflatten(theta)
     _, cache = forward(net, params, x)
     _, _, d2z = output_error(net, cache, y)
-    return net.flatten(curvature(net, params, cache, d2z)) / x.shape[1]
+    return net.layout.flatten(curvature(net, params, cache, d2z)) / x.shape[1]
 
 
 # evaluation and training over many passes -------------------------------------------------
@@ -348,26 +341,36 @@ def rejection_for_error(outputs: np.ndarray, labels, error: float = 0.01) -> flo
     return float(rejected[np.flatnonzero(err <= error)[0]]) if (err <= error).any() else 1.0
 
 
-class History:
-    """Scores after every pass: ``train_error``, ``test_error``, ``train_mse``, ``test_mse``
-    (lists, one entry per pass) and ``seconds``, the training time of each pass (evaluation excluded)."""
+@dataclass
+class PassScores:
+    """The paper's measures after every pass: ``train_error``, ``test_error``, ``train_mse``,
+    ``test_mse`` (lists, one entry per pass) and ``seconds``, the training time of each pass
+    (evaluation excluded).
 
-    def __init__(self):
-        self.train_error, self.test_error, self.train_mse, self.test_mse, self.seconds = [], [], [], [], []
+    Not :class:`backprop.train.History`, which records the training cost at the
+    start of every sweep of S networks and when each met its stopping rule: this
+    network trains one example at a time, and is judged by classifying both splits.
+    """
+
+    train_error: list = field(default_factory=list)
+    test_error: list = field(default_factory=list)
+    train_mse: list = field(default_factory=list)
+    test_mse: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.seconds)
 
     def __repr__(self) -> str:
         if not self.seconds:
-            return "History(no passes)"
-        return (f"History({len(self)} passes, {sum(self.seconds):.1f} s of training; last: "
+            return "PassScores(no passes)"
+        return (f"PassScores({len(self)} passes, {sum(self.seconds):.1f} s of training; last: "
                 f"train {self.train_error[-1]:.2%}, test {self.test_error[-1]:.2%} errors)")
 
 
 def fit(net: LeNet1989, params: dict, train, test, rule, passes: int, batch_size: int = 1,
         order=None, augment=None, prime: int = 500, backend: Backend | str = "numpy", log=None):
-    """Train for ``passes`` passes and score both splits after each; returns ``(params, History)``.
+    """Train for ``passes`` passes and score both splits after each; returns ``(params, PassScores)``.
 
     ``train``/``test`` have ``x`` ``(256, m)`` and ``labels``. ``order(pass) ->
     permutation`` presents the training images in another order (``None``: the
@@ -378,7 +381,7 @@ def fit(net: LeNet1989, params: dict, train, test, rule, passes: int, batch_size
 
     backend = get_backend(backend) if isinstance(backend, str) else backend
     dtype = dtype_name(params["W1"])
-    theta = net.flatten(params)
+    theta = net.layout.flatten(params)
     y_train = np.full((10, len(train.labels)), -1.0)
     y_train[train.labels, np.arange(len(train.labels))] = 1.0
     if net.cost.name == "softmax_cross_entropy":
@@ -386,7 +389,7 @@ def fit(net: LeNet1989, params: dict, train, test, rule, passes: int, batch_size
     x_dev, y_dev = backend.asarray(train.x, dtype), backend.asarray(y_train, dtype)
     state = rule.init(theta, mean_curvature(net, theta, x_dev[:, :prime], y_dev[:, :prime])) if rule.curvature \
         else rule.init(theta)
-    history = History()
+    history = PassScores()
     for p in range(passes):
         x_p, y_p = train.x, y_train
         if order is not None:
@@ -399,7 +402,7 @@ def fit(net: LeNet1989, params: dict, train, test, rule, passes: int, batch_size
         theta, state = train_pass(net, theta, xb, yb, rule, state, batch_size)
         backend.synchronize()
         history.seconds.append(time.perf_counter() - start)
-        params = net.unflatten(theta)
+        params = net.layout.unflatten(theta)
         for split, err, mse in ((train, history.train_error, history.train_mse), (test, history.test_error, history.test_mse)):
             scores = evaluate(net, params, backend.asarray(split.x, dtype), split.labels)
             err.append(scores["error"])
