@@ -11,14 +11,17 @@ The package has three layers; each may import the ones above it, never below:
    - ``dense``        the forward and backward pass of a dense network
    - ``optim``        the 1986 momentum rule (and plain gradient descent)
    - ``train``        training loops, per sweep or per pattern, many seeds at once
-   - ``gradcheck``    central differences and torch.autograd cross-checks
+   - ``layout``       parameter shapes: checked, flattened into one vector and back
+   - ``gradcheck``    central differences (gradients, Jacobians, Hessians) and torch.autograd cross-checks
    - ``conv``         convolution as a matrix product (im2col), shared weights
    - ``levenberg_marquardt``, ``diag_lm``  second-order steps: damped Gauss-Newton, diagonal LM
    - ``td_lambda``    TD(lambda) with eligibility traces
    - ``checkpoint``   safe checkpoints (no pickles) for long runs
    - ``seedstats``    statistics over many seeds
    - ``datafiles``    data files: found in ../shared/data or downloaded with a checksum
-   - ``autodiff``     the general reverse-mode engine, its rules, forward mode
+   - ``flops``        floating-point operations of a program's matrix products (through torch)
+   - ``progress``, ``named``  a progress bar imported only when shown; lookups by name
+   - ``autodiff``     the general reverse-mode engine, its rules, forward mode, the programs timed
 
 2. **The papers** (``backprop.papers.<stem>``): one package per reproduced paper,
    named by the stem of its claims file ``reproductions/<stem>.yaml`` and of its
