@@ -89,3 +89,27 @@ def record(metrics_path: str | os.PathLike, **metrics) -> dict:
         if not isinstance(value, list):
             glue(name, value, display=False)
     return plain
+
+
+def published(full_id: str, field: str = "published"):
+    """A registered claim's published value (or another of its fields), read from the registry.
+
+    ``full_id`` is ``"<stem>.<id>"`` (``"rhw1986_pdp.xor_skip_sweeps"``): the value comes
+    from ``reproductions/<stem>.yaml`` of the book this notebook belongs to, so that a
+    notebook never types a paper's number in again (the registry is the one source of
+    truth, and a test looks for such literals in the notebooks' code).
+    """
+    import yaml
+
+    from backprop_book.build import find_root
+
+    stem, _, claim_id = full_id.partition(".")
+    path = find_root(".") / "reproductions" / f"{stem}.yaml"
+    if not claim_id or not path.is_file():
+        raise KeyError(f"no claim {full_id!r}: expected '<stem>.<id>' with reproductions/<stem>.yaml present")
+    for claim in (yaml.safe_load(path.read_text()) or {}).get("claims", []):
+        if claim.get("id") == claim_id:
+            if field not in claim:
+                raise KeyError(f"claim {full_id!r} has no field {field!r}")
+            return claim[field]
+    raise KeyError(f"{path.name} registers no claim {claim_id!r}")
