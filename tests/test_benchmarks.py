@@ -69,3 +69,10 @@ def test_unknown_device_is_refused_with_a_clear_message():
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "mlp_step.py"), "--device", "tpu"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "invalid choice: 'tpu'" in done.stderr
+
+
+def test_a_row_without_a_target_has_no_verdict():
+    (row,) = run_all._tdgammon({"self_play": [{"games_per_second": 40.0, "batch": 8}]})
+    assert row[2] == run_all.REPORT_ONLY and row[3] is None  # shown as "—", never counted as met
+    rows = run_all._gradient_cost({"sizes": [{"ratio_matrix": 2, "ratio_engine": 4, "ratio_autograd": 3, "n_params": 10}]})
+    assert [r[3] for r in rows] == [True, False, None]

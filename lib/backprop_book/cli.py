@@ -1,7 +1,7 @@
 """The ``backprop`` command: run one notebook, check the published claims, or build the book.
 
     backprop run notebooks/rhw1986_pdp_xor.md --scale smoke -p seed 3
-    backprop reproduce [--scale full|smoke] [--paper rhw1986_pdp] [--force]
+    backprop reproduce [--scale full|smoke] [--paper rhw1986_pdp] [--force] [--accept]
     backprop book [--scale full]
 """
 
@@ -45,6 +45,8 @@ def main(argv=None) -> int:
     rp.add_argument("--device", help="the device parameter of every notebook (default: each notebook's own, 'auto')")
     rp.add_argument("--cache-dir", type=Path, default=None)
     rp.add_argument("--force", action="store_true", help="execute even if an identical run is cached")
+    rp.add_argument("--accept", action="store_true",
+                    help="write this run's verdicts into the regression baseline reproductions/verdicts.json (say why in the commit)")
 
     bk = sub.add_parser("book", help="execute every notebook and build the HTML book")
     bk.add_argument("--scale", choices=SCALES, default="full")
@@ -61,7 +63,7 @@ def main(argv=None) -> int:
             print(f"executed notebook: {result.notebook}", file=sys.stderr)
         elif args.command == "reproduce":
             return reproduce(book.find_root("."), scale=args.scale, papers=args.paper, force=args.force,
-                             device=args.device, cache_dir=args.cache_dir)
+                             device=args.device, cache_dir=args.cache_dir, accept=args.accept)
         else:
             index = book.build(".", scale=args.scale, force=args.force)
             print(f"\nThe book is built: {index}")

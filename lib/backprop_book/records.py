@@ -7,7 +7,17 @@ A record is a small JSON file, ``reproductions/records/<paper>/<notebook>.json``
      "metrics": {...}, "seconds": 41.2, "finished": "2026-11-28T10:00:00+00:00",
      "hardware": {"cpu": "AMD EPYC ...", "cores": 2, "gpu": null, "backend": "numpy on CPU"},
      "packages": {"python": "3.11.9", "numpy": "2.4.6", ...},
-     "git": {"commit": "2a64452...", "dirty": true}}
+     "git": {"commit": "2a64452...", "dirty": true},
+     "source_hash": "9f2c...", "backend": "numpy on CPU"}
+
+``source_hash`` is the hash of the library and the book machinery the run used
+(:func:`backprop_book.runner.source_hash` over ``LIBRARY_DIRS``): a record whose hash
+differs from the tree's is stale (:func:`staleness`). ``backend`` is what actually
+ran (the notebook's own metric ``backend`` when it records one, else the resolved
+``device`` parameter), not merely what the machine has. Both are absent from records
+written before they existed; such a record reads as "stale: unknown". A metric is
+a finite number, a boolean, a string, or a list of them (the ``share`` rule reads a
+list of counts, one per network).
 
 :func:`read` checks every field and names the file and the field when one is
 wrong. Non-goals: the verdicts (they are computed from the claims registry and
@@ -19,6 +29,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.metadata
 import json
+import math
 import numbers
 import os
 import platform
@@ -44,6 +55,18 @@ FIELDS = {  # field: the check its value must pass, described for the error mess
     "packages": (lambda v: isinstance(v, dict) and "python" in v, "a mapping of package names to versions"),
     "git": (lambda v: isinstance(v, dict) and {"commit", "dirty"} <= set(v), "a mapping with commit and dirty"),
 }
+OPTIONAL_FIELDS = {  # absent from records written before them
+    "source_hash": (lambda v: isinstance(v, str) and len(v) == 64, "a sha256 hex digest"),
+    "backend": (lambda v: isinstance(v, str) and bool(v), "a non-empty string (what ran)"),
+}
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, (bool, str)) or (isinstance(x, numbers.Real) and math.isfinite(x))
+
+
+def _is_metric(x) -> bool:
+    return _is_scalar(x) or (isinstance(x, list) and all(_is_scalar(v) for v in x))
 
 
 def _is_time(text: str) -> bool:
@@ -103,8 +126,39 @@ def git_state(root: Path | str) -> dict:
         return {"commit": None, "dirty": None}
 
 
+def tree_hash() -> str:
+    """The source hash of the library and book machinery in this tree (what a fresh record carries)."""
+    from backprop_book.runner import LIBRARY_DIRS, source_hash
+
+    return source_hash(*LIBRARY_DIRS)
+
+
+def backend_that_ran(metrics: dict, parameters: dict) -> str:
+    """The notebook's own metric ``backend`` if it records one, else its ``device`` parameter resolved
+    here (``"auto"`` when none was given), as :meth:`backprop.backend.Backend.describe` names it."""
+    if isinstance(metrics.get("backend"), str) and metrics["backend"]:
+        return metrics["backend"]
+    from backprop.backend import get_backend
+
+    device = parameters.get("device", "auto")
+    try:
+        return get_backend(device).describe()
+    except (ValueError, RuntimeError, ImportError):  # the run used it, so this is unlikely; say what was asked
+        return f"device={device}"
+
+
+def staleness(record: dict | None, current: str | None = None) -> str | None:
+    """``"current"``, ``"stale"`` (the record's source hash is not the tree's), ``"stale: unknown"``
+    (a record from before source hashes), or None without a record. ``current``: :func:`tree_hash`."""
+    if record is None:
+        return None
+    if "source_hash" not in record:
+        return "stale: unknown"
+    return "current" if record["source_hash"] == (current or tree_hash()) else "stale"
+
+
 def make(paper: str, notebook: str, scale: str, parameters: dict, metrics: dict, seconds: float, root: Path | str, seed: int = 0) -> dict:
-    """A record of one run, with the hardware, package versions and commit of this machine."""
+    """A record of one run, with the hardware, package versions, commit and source hash of this machine."""
     networks = metrics.get("n_networks")
     record = {
         "schema": SCHEMA, "paper": paper, "notebook": notebook, "scale": scale,
@@ -114,6 +168,7 @@ def make(paper: str, notebook: str, scale: str, parameters: dict, metrics: dict,
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "hardware": hardware(metrics.get("backend") if isinstance(metrics.get("backend"), str) else None),
         "packages": packages(), "git": git_state(root),
+        "source_hash": tree_hash(), "backend": backend_that_ran(metrics, parameters),
     }
     check(record, "the new record")
     return record
@@ -126,12 +181,15 @@ def check(record, source) -> dict:
     missing = [k for k in FIELDS if k not in record]
     if missing:
         raise ClaimsError(f"{source}: missing field(s) {', '.join(missing)}")
-    extra = [k for k in record if k not in FIELDS]
+    extra = [k for k in record if k not in FIELDS and k not in OPTIONAL_FIELDS]
     if extra:
         raise ClaimsError(f"{source}: unknown field(s) {', '.join(extra)}")
-    for name, (ok, what) in FIELDS.items():
-        if not ok(record[name]):
+    for name, (ok, what) in {**FIELDS, **OPTIONAL_FIELDS}.items():
+        if name in record and not ok(record[name]):
             raise ClaimsError(f"{source}: field {name!r} must be {what}, got {record[name]!r}")
+    for name, value in record["metrics"].items():
+        if not _is_metric(value):
+            raise ClaimsError(f"{source}: metrics.{name}: must be a finite number, a boolean, a string or a list of them, got {value!r}")
     return record
 
 

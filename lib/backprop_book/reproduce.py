@@ -5,12 +5,21 @@ notebook its claims name is run once through :func:`backprop_book.runner.run_not
 at the chosen scale. A full run leaves a record
 (``reproductions/records/<paper>/<notebook>.json``, see :mod:`backprop_book.records`)
 and is judged with each claim's ``rule``; a smoke run is judged with the
-``smoke_rule`` and leaves no record. The exit status is 1 when a claim that
-held in the previous record no longer holds, a smoke rule fails, or a notebook
-fails; else 0.
+``smoke_rule`` and leaves no record.
 
-The scoreboard (:func:`rows`) is computed from the registry and the records
-alone, so the book's scoreboard page needs no run.
+A full run is compared with the **regression baseline** ``reproductions/verdicts.json``
+(``{"<stem>.<id>": verdict}``, committed): while any claim's verdict is worse than the
+baseline's (holds > inconclusive > misses > not run), every full run exits 1, the
+records being written all the same, until ``accept=True`` (``backprop reproduce --accept``)
+writes the new verdicts into the baseline; the commit that carries it says why. A
+missing baseline counts as empty (nothing can be worse) and is said so. A smoke run
+neither reads nor writes it; it exits 1 when a smoke rule misses. A notebook that
+fails makes the exit status 1 at either scale.
+
+The scoreboard (:func:`rows`) is computed from the registry and the records alone, so
+the book's scoreboard page needs no run. Its headline (:func:`headline`) counts only
+falsifiable claims (``kind: number``); facts the code asserts are shown apart
+(:func:`facts_table`), withdrawn rules with their reasons (:func:`withdrawn_table`).
 
 Non-goals: running notebooks in parallel; deciding what a claim means (that is
 the registry's job).
@@ -18,6 +27,8 @@ the registry's job).
 
 from __future__ import annotations
 
+import html
+import json
 import shutil
 import sys
 from dataclasses import dataclass
@@ -27,6 +38,10 @@ from backprop_book import claims as _claims
 from backprop_book import records as _records
 from backprop_book.runner import NotebookError, UnknownParameterError, parameters_of, read_notebook, run_notebook
 
+BASELINE = Path("reproductions") / "verdicts.json"  # relative to the book's root
+STATE_NOTE = {"stale": "stale record: the library has changed since this run",
+              "stale: unknown": "stale record? it predates source hashes"}
+
 
 @dataclass
 class Row:
@@ -34,12 +49,14 @@ class Row:
 
     claim: _claims.Claim
     verdict: str
-    measured: object = None
+    measured: object = None  # for a share rule: the fraction of networks reaching the published count
     low: float | None = None
     high: float | None = None
     rank: float | None = None
-    limit: float | None = None  # values equal to it are lower bounds (e.g. the sweep limit)
+    limit: float | None = None  # values at or above it are lower bounds (e.g. the sweep limit)
+    networks: int | None = None  # for a share rule: how many networks were counted
     record: dict | None = None
+    state: str | None = None  # the record's staleness: "current", "stale", "stale: unknown" (None: no record)
 
     def __repr__(self) -> str:
         return f"Row({self.claim.full_id!r}, {self.verdict!r}, measured={self.measured!r})"
@@ -54,6 +71,10 @@ class Row:
     def our_value(self) -> str:
         if self.verdict == "not run":
             return "-"
+        if self.networks is not None:
+            need = self.claim.rule["share"]["at_least"]
+            return f"{self.measured:.0%} of {self.networks} networks reach it (needs {need:.0%})"
+
         def show(v):
             if isinstance(v, bool):
                 return "yes" if v else "no"
@@ -66,10 +87,17 @@ class Row:
 
     @property
     def hardware(self) -> str:
+        """What ran: the record's backend (records from before it: the machine)."""
         if not self.record:
             return "-"
         hw = self.record["hardware"]
-        return hw["gpu"] or f"{hw['cpu']} ({hw['cores']} cores)"
+        return self.record.get("backend") or hw.get("backend") or hw["gpu"] or f"{hw['cpu']} ({hw['cores']} cores)"
+
+    @property
+    def registered(self) -> str:
+        """When the rule was set, marked when it was set after our runs were seen."""
+        r = self.claim.registered
+        return (r.on + (" post hoc" if r.post_hoc else "")) if r else "-"
 
 
 def _number(x) -> str:
@@ -92,6 +120,9 @@ def _judge(claim: _claims.Claim, metrics: dict | None, smoke: bool, source) -> R
     row = Row(claim, verdict, measured=metrics.get(name))
     if kind == "interval":
         row.low, row.high = metrics[value[0]], metrics[value[1]]
+    if kind == "share":
+        counts = metrics[value["metric"]]
+        row.measured, row.networks = _claims.share_of(counts, claim.published), len(counts)
     if claim.rank and claim.rank in metrics and not smoke:
         row.rank = metrics[claim.rank]
     if claim.limit and claim.limit in metrics:
@@ -114,39 +145,105 @@ def load_record(root: Path, claim: _claims.Claim) -> dict | None:
     return record
 
 
-def _previous_verdict(root: Path, claim: _claims.Claim) -> str:
-    """The claim's verdict on the record of the previous full run ("not run" if it cannot be judged there)."""
-    record = _records.read_if_any(_records.path_for(root, claim.paper, claim.notebook))  # a malformed record is an error
-    try:
-        return _claims.verdict(claim, record["metrics"]) if record else "not run"
-    except _claims.ClaimsError:  # e.g. a claim added since, whose metric the old record lacks
-        return "not run"
-
-
 def rows(root: Path | str, papers: list | None = None) -> list[Row]:
-    """The scoreboard: every claim with its verdict from the latest record."""
+    """The scoreboard: every claim with its verdict from the latest record, and that record's staleness."""
     root = Path(root)
     papers = _claims.load_all(root) if papers is None else papers
+    current = _records.tree_hash()
     out = []
     for paper in papers:
         for claim in paper.claims:
             record = load_record(root, claim)
             source = _records.path_for(root, claim.paper, claim.notebook)
             row = _judge(claim, record["metrics"] if record else None, smoke=False, source=source)
-            row.record = record
+            row.record, row.state = record, _records.staleness(record, current)
             out.append(row)
     return out
 
 
-def table(rows: list[Row]) -> str:
-    """The scoreboard as plain text, for the terminal."""
-    lines = [("claim", "paper", "ours", "verdict", "hardware")]
-    lines += [(r.claim.full_id, r.paper_value, r.our_value, r.verdict, r.hardware) for r in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(5)]
+def counts(rows: list[Row]) -> dict:
+    """How many falsifiable claims hold, miss, are inconclusive, or were not run; facts apart."""
+    claims = [r for r in rows if r.claim.falsifiable]
+    facts = [r for r in rows if not r.claim.falsifiable]
+    out = {v: sum(r.verdict == v for r in claims) for v in _claims.VERDICTS}
+    out.update(claims=len(claims), facts=len(facts), facts_hold=sum(r.verdict == "holds" for r in facts),
+               post_hoc=sum(bool(r.claim.registered and r.claim.registered.post_hoc) for r in claims),
+               stale=sum(r.state in STATE_NOTE for r in rows if r.record))
+    return out
+
+
+def headline(rows: list[Row]) -> str:
+    """``"H hold, M miss, I inconclusive of N falsifiable claims"`` (and how many were not run)."""
+    n = counts(rows)
+    text = f"{n['holds']} hold, {n['misses']} miss, {n['inconclusive']} inconclusive of {n['claims']} falsifiable claims"
+    return text + (f" ({n['not run']} not run)" if n["not run"] else "")
+
+
+def withdrawn(rows: list[Row]) -> list[tuple[_claims.Claim, _claims.Withdrawn]]:
+    """Every withdrawn rule of the claims on ``rows``, with its claim."""
+    return [(r.claim, w) for r in rows for w in r.claim.withdrawn]
+
+
+def _text_table(lines: list[tuple]) -> list[str]:
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     fmt = "  ".join(f"{{:{w}}}" for w in widths)
-    text = [fmt.format(*lines[0]), fmt.format(*("-" * w for w in widths))]
-    text += [fmt.format(*line) for line in lines[1:]]
+    return [fmt.format(*lines[0]), fmt.format(*("-" * w for w in widths))] + [fmt.format(*line) for line in lines[1:]]
+
+
+def table(rows: list[Row]) -> str:
+    """The scoreboard as plain text, for the terminal: the falsifiable claims, then the facts apart."""
+    head = ("claim", "paper", "ours", "verdict", "rule set", "ran on", "record")
+
+    def line(r):
+        return (r.claim.full_id, r.paper_value, r.our_value, r.verdict, r.registered, r.hardware, r.state or "-")
+
+    claims = [line(r) for r in rows if r.claim.falsifiable]
+    facts = [line(r) for r in rows if not r.claim.falsifiable]
+    text = _text_table([head] + claims) if claims else []
+    if facts:
+        text += ([""] if claims else []) + ["facts the code asserts (shown apart, not counted):"] + _text_table([head] + facts)
     return "\n".join(text)
+
+
+def read_baseline(root: Path | str) -> dict | None:
+    """The committed verdicts ``{"<stem>.<id>": verdict}``, checked; None when there is no baseline yet."""
+    path = Path(root) / BASELINE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise _claims.ClaimsError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise _claims.ClaimsError(f"{path}: must be a JSON object of claim ids and verdicts")
+    for key, v in data.items():
+        if v not in _claims.VERDICTS:
+            raise _claims.ClaimsError(f"{path}: {key}: the verdict must be one of {', '.join(_claims.VERDICTS)}, got {v!r}")
+    return data
+
+
+def write_baseline(root: Path | str, verdicts: dict) -> Path:
+    path = Path(root) / BASELINE
+    path.write_text(json.dumps(dict(sorted(verdicts.items())), indent=1) + "\n")
+    return path
+
+
+def compare(verdicts: dict, baseline: dict) -> tuple[list, list]:
+    """The claims now worse and now better than the baseline: ``[(full_id, before, now), ...]`` each
+    (a claim the baseline does not know is neither)."""
+    changed = [(k, baseline[k], v) for k, v in sorted(verdicts.items()) if k in baseline and v != baseline[k]]
+    return ([c for c in changed if _claims.worse(c[2], c[1])], [c for c in changed if _claims.worse(c[1], c[2])])
+
+
+def _recorded_verdict(root: Path, claim: _claims.Claim) -> str:
+    """The claim's verdict on its record on disk ("not run" without one, or when the record cannot judge it)."""
+    path = _records.path_for(root, claim.paper, claim.notebook)
+    if _records.read_if_any(path) is None:  # a malformed record is an error
+        return "not run"
+    try:
+        return _claims.verdict(claim, load_record(root, claim)["metrics"], source=path)
+    except _claims.ClaimsError:  # e.g. a claim added since, whose metric the old record lacks
+        return "not run"
 
 
 def reproduce(
@@ -156,33 +253,37 @@ def reproduce(
     force: bool = False,
     device: str | None = None,
     cache_dir: Path | str | None = None,
+    accept: bool = False,
     log=sys.stderr,
     out=sys.stdout,
 ) -> int:
     """Run the registered notebooks at ``scale``; returns the exit status (see the module docstring)."""
     root = Path(root).resolve()
     cache_dir = Path(cache_dir) if cache_dir else root / "_build" / "executed"
-    registry = _claims.load_all(root)
+    smoke = scale == "smoke"
+    if smoke and accept:
+        raise ValueError("--accept records the verdicts of a full run in the baseline; a smoke run has none")
+    everything = _claims.load_all(root)
+    registry = everything
     if papers:
         unknown = sorted(set(papers) - {p.stem for p in registry})
         if unknown:
             raise _claims.ClaimsError(f"no claims file for {', '.join(unknown)}; there are {', '.join(p.stem for p in registry)}")
         registry = [p for p in registry if p.stem in papers]
-    smoke = scale == "smoke"
     judged, failures = [], []
     for paper in registry:
         for notebook, extra in paper.notebooks().items():
             mine = [c for c in paper.claims if c.notebook == notebook]
-            before = {c.id: _previous_verdict(root, c) for c in mine}
             parameters = {**extra, "scale": scale, **({"device": device} if device else {})}
             try:
                 result = run_notebook(root / notebook, parameters, cache_dir, force=force, log=log)
             except (NotebookError, UnknownParameterError, FileNotFoundError) as exc:
                 print(f"{paper.stem}: {notebook} failed: {exc}", file=log)
-                judged += [(Row(c, "not run"), before[c.id]) for c in mine]
+                judged += [Row(c, "not run") for c in mine]
                 failures.append(notebook)
                 continue
             metrics, source = result.metrics, f"{notebook} ({scale} run)"
+            record = None
             if not smoke:
                 seed = parameters_of(read_notebook(root / notebook)).get("seed", 0)
                 record = _records.make(paper.stem, notebook, scale, {**extra, **({"device": device} if device else {})},
@@ -193,26 +294,38 @@ def reproduce(
                 print(f"record: {written.relative_to(root)} ({result.seconds:.1f} s)", file=log)
             for c in mine:
                 row = _judge(c, metrics, smoke, source)
-                row.record = None if smoke else record
-                judged.append((row, before[c.id]))
-    if not smoke:
-        for entry in cache_dir.glob("scoreboard-*"):  # the scoreboard page reads the records
-            shutil.rmtree(entry, ignore_errors=True)
+                row.record, row.state = record, ("current" if record else None)
+                judged.append(row)
 
     if smoke:
-        print("smoke scale: the verdicts are those of the smoke rules, and no record is written", file=out)
-    print(table([row for row, _ in judged]), file=out)
-    if smoke:
-        failed = [row.claim.full_id for row, _ in judged if row.verdict == "misses" or (row.verdict == "not run" and row.claim.smoke_rule)]
+        print("smoke scale: the verdicts are those of the smoke rules; no record is written and the baseline is not read", file=out)
+        print(table(judged), file=out)
+        failed = [r.claim.full_id for r in judged if r.verdict == "misses" or (r.verdict == "not run" and r.claim.smoke_rule)]
         if failed:
             print(f"\nsmoke rules that fail: {', '.join(failed)}", file=out)
         return 1 if failed or failures else 0
-    lost = [row.claim.full_id for row, previous in judged if previous == "holds" and row.verdict != "holds"]
-    if lost:
-        print(f"\nclaims that held and no longer hold: {', '.join(lost)}", file=out)
-    held = sum(row.verdict == "holds" for row, _ in judged)
-    print(f"\n{held} of {len(judged)} claims hold", file=out)
-    return 1 if lost or failures else 0
+
+    for entry in cache_dir.glob("scoreboard-*"):  # the scoreboard page reads the records
+        shutil.rmtree(entry, ignore_errors=True)
+    print(table(judged), file=out)
+    verdicts = {c.full_id: _recorded_verdict(root, c) for p in everything for c in p.claims}  # the claims not run now
+    verdicts.update({r.claim.full_id: r.verdict for r in judged})
+    baseline = read_baseline(root)
+    worse, better = compare(verdicts, baseline or {})
+    print(f"\n{headline(judged)}", file=out)
+    if baseline is None:
+        print(f"no baseline yet ({BASELINE}): nothing counts as worse; `backprop reproduce --accept` writes one", file=out)
+    for what, changes in (("worse", worse), ("better", better)):
+        if changes:
+            listed = ", ".join(f"{k} ({before} -> {now})" for k, before, now in changes)
+            print(f"{what} than the baseline ({BASELINE}): {listed}", file=out)
+    if accept:
+        write_baseline(root, verdicts)
+        print(f"baseline written: {BASELINE} ({len(worse) + len(better)} changed; say why in the commit)", file=out)
+    elif worse:
+        print("every full run fails until the change is fixed, or recorded with `backprop reproduce --accept` "
+              "(and the reason in the commit)", file=out)
+    return 1 if (worse and not accept) or failures else 0
 
 
 def judge_run(notebook: str, metrics: dict, root: Path | str | None = None) -> list[Row]:
@@ -230,24 +343,57 @@ def judge_run(notebook: str, metrics: dict, root: Path | str | None = None) -> l
     return [_judge(c, metrics, False, f"{notebook} (this run)") for c in found]
 
 
-def html_table(rows: list[Row], caption: str, links: bool = True) -> str:
-    """The scoreboard (or one notebook's verdicts) as an HTML table."""
-    import html
-
-    def cell(text, tag="td"):
-        return f"<{tag}>{text}</{tag}>"
-
-    head = ["claim", "where", "paper", "ours", "verdict", "source checked"] + (["hardware", "notebook"] if links else [])
-    out = [f'<table class="scoreboard">\n<caption>{html.escape(caption)}</caption>\n<thead><tr>'
+def _html(head: list[str], body: list[list[str]], caption: str, css: str = "scoreboard") -> str:
+    out = [f'<table class="{css}">\n<caption>{html.escape(caption)}</caption>\n<thead><tr>'
            + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead>\n<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>" for cells in body]
+    out.append("</tbody>\n</table>")
+    return "\n".join(out)
+
+
+def _rule_cell(r: Row) -> str:
+    reg = r.claim.registered
+    if reg is None:
+        return "-"
+    text = html.escape(reg.on) + (f" ({html.escape(reg.commit)})" if reg.commit else "")
+    if reg.post_hoc:
+        text += "<br><strong>post hoc</strong>: set after our runs were seen"
+    n = len(r.claim.withdrawn)
+    return text + (f"<br>replaces {n} withdrawn rule{'s' if n > 1 else ''}" if n else "")
+
+
+def _record_cell(r: Row) -> str:
+    return html.escape(r.hardware) + (f"<br><strong>{STATE_NOTE[r.state]}</strong>" if r.state in STATE_NOTE else "")
+
+
+def html_table(rows: list[Row], caption: str, links: bool = True) -> str:
+    """The scoreboard (or one notebook's verdicts) as an HTML table: every row given, facts included
+    (the scoreboard page passes the falsifiable ones, and the facts to :func:`facts_table`)."""
+    head = ["claim", "where", "paper", "ours", "verdict", "rule set", "source checked"] + (["ran on", "notebook"] if links else [])
+    body = []
     for r in rows:
         c = r.claim
         cells = [f"<strong>{html.escape(c.full_id)}</strong><br>{html.escape(c.claim)}", html.escape(c.where),
                  html.escape(r.paper_value), html.escape(r.our_value) + (f"<br>the paper's value sits at our {r.rank:.0%} percentile"
-                 if r.rank is not None else ""), f"<strong>{r.verdict}</strong>", "yes" if c.verified else "no"]
+                 if r.rank is not None else ""), f"<strong>{r.verdict}</strong>", _rule_cell(r),
+                 ("yes" + (f": {html.escape(c.source_read)}" if c.source_read else "")) if c.verified else "no"]
         if links:
             page = Path(c.notebook).stem
-            cells += [html.escape(r.hardware), f'<a href="{page}.html">{html.escape(page)}</a>']
-        out.append("<tr>" + "".join(cell(x) for x in cells) + "</tr>")
-    out.append("</tbody>\n</table>")
-    return "\n".join(out)
+            cells += [_record_cell(r), f'<a href="{page}.html">{html.escape(page)}</a>']
+        body.append(cells)
+    return _html(head, body, caption)
+
+
+def facts_table(rows: list[Row], caption: str = "Facts the code asserts (not counted as reproductions)") -> str:
+    """The short table of ``kind: fact`` claims: counts the network's constructor asserts."""
+    body = [[f"<strong>{html.escape(r.claim.full_id)}</strong><br>{html.escape(r.claim.claim)}", html.escape(r.claim.where),
+             html.escape(r.paper_value), html.escape(r.our_value), f"<strong>{r.verdict}</strong>", _record_cell(r)]
+            for r in rows if not r.claim.falsifiable]
+    return _html(["fact", "where", "paper", "ours", "verdict", "ran on"], body, caption)
+
+
+def withdrawn_table(rows: list[Row], caption: str = "Rules withdrawn, and why") -> str:
+    """Every withdrawn rule of the claims on ``rows``: the rule, when it was set and withdrawn, the reason."""
+    body = [[html.escape(c.full_id), html.escape(json.dumps(w.rule)), html.escape(str(w.registered)),
+             html.escape(w.withdrawn_on), html.escape(w.reason)] for c, w in withdrawn(rows)]
+    return _html(["claim", "withdrawn rule", "set", "withdrawn", "reason"], body, caption)
