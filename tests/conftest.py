@@ -1,7 +1,18 @@
-"""Shared fixtures: the backends to run on, the CUDA marker, and the book built once at smoke scale."""
+"""Shared fixtures: the backends to run on, the CUDA marker, the dependencies a test needs,
+and the book built once at smoke scale.
+
+A test that needs an optional dependency (torch, gnubg-nn, h5py, Chromium, espeak-ng) says so
+with :func:`need` or ``@pytest.mark.needs(...)``: where it is missing the test is skipped on
+a workstation but fails under CI (``CI=true``), so that a failed install cannot silently drop
+tests. A CUDA GPU is not a dependency but a machine: the ``cuda`` tests are skipped without one,
+in CI too.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +32,44 @@ kernelspec:
 ---
 """
 
-BACKENDS = ["numpy"] + (["cpu"] if torch_available() else [])
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def need(what: str, why: str = "", *, present: bool | None = None):
+    """The dependency ``what``, or a skip (on a workstation) or a failure (under CI) that names it.
+
+    ``what`` is a Python module (imported and returned) or a program on the PATH (its path
+    returned); ``present`` gives the answer for a dependency that is neither (Chromium found
+    through playwright). Called in a test, a fixture, or at module level (the whole module).
+    """
+    found = present
+    if found is None:
+        try:
+            found = importlib.import_module(what)
+        except ImportError:
+            found = shutil.which(what)
+    if found:
+        return found
+    message = f"needs {what}, which is not installed" + (f" ({why})" if why else "")
+    if under_ci():
+        pytest.fail(f"{message}: under CI a missing dependency fails the run; install it (make test)", pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs(what, why=''): the test needs a module or program (see conftest.need)")
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("needs"):
+        need(*mark.args, **mark.kwargs)
+
+
+# The torch backend is always listed: without torch its tests skip here and fail under CI.
+BACKENDS = ["numpy", pytest.param("cpu", marks=pytest.mark.needs("torch", "the torch CPU backend"))]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.backend import cuda_available, get_backend, torch_available
+from backprop.backend import cuda_available, get_backend
 
-needs_torch = pytest.mark.skipif(not torch_available(), reason="needs torch")
+needs_torch = pytest.mark.needs("torch")
 
 
 def test_device_names():
@@ -20,7 +20,8 @@ def test_device_names():
         get_backend("numpy").asarray([1.0], dtype="float16")
 
 
-@pytest.mark.skipif(cuda_available() or not torch_available(), reason="only without a GPU")
+@pytest.mark.skipif(cuda_available(), reason="only without a GPU")
+@needs_torch
 def test_asking_for_cuda_without_a_gpu_says_so():
     with pytest.raises(RuntimeError, match="sees no CUDA GPU"):
         get_backend("cuda")

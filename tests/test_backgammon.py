@@ -7,10 +7,11 @@ import importlib
 import numpy as np
 import pytest
 
-pytest.importorskip("gnubg_nn")
+from .conftest import need
+
+need("gnubg_nn", "GNU Backgammon's neural nets, the opponent and the move generator")
 
 from backprop import checkpoint  # noqa: E402
-from backprop.backend import torch_available  # noqa: E402
 from backprop.papers.tesauro1992 import encoding, game, match, selfplay  # noqa: E402
 from backprop.papers.tesauro1992 import players as P  # noqa: E402
 
@@ -150,7 +151,7 @@ def test_network_player_scores_all_games_in_one_pass_and_maximises_for_the_side_
         assert pick[g_] == (np.argmax(e) if mover[g_] == 0 else np.argmin(e))
 
 
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.needs("torch")
 def test_network_player_on_torch_chooses_as_on_numpy(rng):
     from backprop.backend import get_backend
 
@@ -241,7 +242,7 @@ def test_resuming_with_other_settings_or_a_corrupt_checkpoint_is_refused(tmp_pat
         selfplay.train(tmp_path, _tiny(), games=4, every=2, progress=False)
 
 
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.needs("torch")
 def test_self_play_runs_on_torch(rng):
     import torch
 

@@ -27,16 +27,20 @@ import threading
 import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from backprop_book import build as book
 
-from .conftest import ROOT
+from .conftest import ROOT, need
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# The height a full-page screenshot has: the document's, in CSS pixels (the device scale is 1).
+HEIGHT_JS = "() => Math.ceil(document.documentElement.scrollHeight)"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 # As root, in a container, headless; no traffic of Chromium's own (updates, sync, ...);
 # and the network off: every request not to loopback goes to a proxy on a closed port.
@@ -171,8 +175,9 @@ def serve(folder: Path):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs Debian's package, or set CHROMIUM to one")
+    need("chromium", f"none at {CHROMIUM}: `make test` installs Debian's package, or set CHROMIUM to one",
+         present=CHROMIUM.is_file())
+    need("playwright", "it drives Chromium")
     if not AXE.is_file():
         pytest.fail(f"axe-core is missing ({AXE}): run `npm ci` in the repository root (`make test` does)")
     from playwright.sync_api import sync_playwright
@@ -370,11 +375,23 @@ def test_screenshots_of_the_landing_and_a_reproduction_page(context, site):
     problems: list[str] = []
     page = open_page(context, site + "index.html", problems)
     page.wait_for_url(site + book.toc_files(ROOT)[0] + ".html")  # index.html forwards to the first page
+    heights = {"landing.png": page.evaluate(HEIGHT_JS)}
     page.screenshot(path=SCREENSHOTS / "landing.png", full_page=True)
     page = open_page(context, site + NOTEBOOK_PAGE, problems)
     page.evaluate(MATH_JS)
     page.evaluate(IMAGES_JS)
+    heights["reproduction.png"] = page.evaluate(HEIGHT_JS)
     page.screenshot(path=SCREENSHOTS / "reproduction.png", full_page=True)
-    for name in ("landing.png", "reproduction.png"):
-        assert (SCREENSHOTS / name).stat().st_size > 10_000
+    pixels = {}
+    for name, height in heights.items():
+        with Image.open(SCREENSHOTS / name) as image:
+            pixels[name] = np.asarray(image.convert("RGB"))
+        # the whole page (full_page: the document's height, at least the viewport's), at the viewport's width
+        rows, columns = pixels[name].shape[:2]
+        assert columns == 1280 and abs(rows - max(height, 800)) <= 2, (name, pixels[name].shape, height)
+        colours, counts = np.unique(pixels[name].reshape(-1, 3), axis=0, return_counts=True)
+        # drawn, not blank: besides the background, text and figures cover part of the page in many shades
+        assert 0.02 < 1 - counts.max() / counts.sum() < 0.9 and len(colours) > 50, (name, len(colours))
+    assert pixels["landing.png"].shape != pixels["reproduction.png"].shape or \
+        np.any(pixels["landing.png"] != pixels["reproduction.png"]), "the two screenshots are the same page"
     assert not problems, problems

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from backprop import conv, gradcheck
-from backprop.backend import get_backend, to_numpy, torch_available
+from backprop.backend import get_backend, to_numpy
 
 # (in_maps, in_size, out_maps, kernel, stride, pad, pad_value, mask)
 GEOMETRIES = [
@@ -37,7 +37,7 @@ def test_forward_is_the_dense_matrix_product(g, backend, rng):
     np.testing.assert_allclose(to_numpy(z), expected, atol=1e-12)
 
 
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.needs("torch")
 @pytest.mark.parametrize("g", GEOMETRIES)
 def test_forward_matches_torch_conv2d_with_constant_padding(g, rng):
     import torch
@@ -70,7 +70,7 @@ def test_backward_is_the_transposed_product_and_central_differences(g, backend, 
     assert gradcheck.directional_errors(cost, params, grads, rng).max() < 1e-8
 
 
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.needs("torch")
 @pytest.mark.parametrize("g", GEOMETRIES)
 def test_backward_matches_torch_autograd(g, backend, rng):
     layer = _layer(g)

@@ -9,7 +9,9 @@ import backprop as bp
 from backprop import dense
 from backprop.flops import matmul_flops
 
-torch = pytest.importorskip("torch")
+from .conftest import need
+
+torch = need("torch", "the FLOP counter runs the program on torch tensors")
 
 
 def test_one_product_costs_two_n_k_m_and_elementwise_steps_cost_nothing():

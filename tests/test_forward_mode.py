@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import backprop as bp
 from backprop import dense, gradcheck
 from backprop.autodiff import forward as forward_mode, reverse as graph
-from backprop.backend import get_backend, torch_available
+from backprop.backend import get_backend
 from backprop.autodiff.forward import Dual
 from backprop.autodiff.rules import Rule
 
@@ -46,7 +46,7 @@ def test_forward_mode_reverse_mode_matrix_form_and_differences_agree(device, pro
         np.testing.assert_allclose(by_differences[k], exact, rtol=1e-5, atol=1e-7, err_msg=k)
 
 
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.needs("torch")
 def test_forward_mode_equals_torch_autograd(rng):
     net = bp.DenseNet([3, 4, 3], activations=["mish", "softmax"], cost="softmax_cross_entropy")
     params = net.init_params(rng, scale=1.0)

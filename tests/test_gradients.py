@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 import backprop as bp
 from backprop import dense, gradcheck
-from backprop.backend import get_backend, torch_available
+from backprop.backend import get_backend
 
 from .conftest import BACKENDS
 from .strategies import near_relu_kink, networks
@@ -21,8 +23,7 @@ PROBLEMS = networks(max_depth=4, max_examples=6, seeds=(None, 1, 3))
 @given(problem=PROBLEMS)
 def test_matrix_form_equals_central_differences(device, problem):
     net, params, x, y, rng = problem
-    if near_relu_kink(net, params, x, 1e-2):
-        return
+    assume(not near_relu_kink(net, params, x, 1e-2))
     be = get_backend(device)
     params, x, y = be.tree(params), be.asarray(x), be.asarray(y)
     _, grads = dense.loss_and_grads(net, params, x, y)
@@ -30,7 +31,7 @@ def test_matrix_form_equals_central_differences(device, problem):
     assert errors.max() <= 1e-6, f"{net}: relative errors {errors}"
 
 
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.needs("torch", "torch.autograd is the reference")
 @pytest.mark.parametrize("device", BACKENDS)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=PROBLEMS)
@@ -69,6 +70,21 @@ def test_gradient_check_on_a_flat_cost_sees_rounding_not_error(rng):
     assert gradcheck.directional_errors(cost, params, grads, rng).max() == 0
     wrong = {**grads, "b2": np.array([[1e-6]])}
     assert gradcheck.directional_errors(cost, params, wrong, rng).min() > 0.5
+
+
+def test_gradient_check_catches_a_wrong_small_gradient_of_a_large_cost(rng):
+    """C(w) = 10^6 + <a, w> with |a| = 10^-5: the stencil's rounding bound 15 eps |C| / h
+    (3.3e-5 at h = 1e-4) is larger than the derivative itself, so "within rounding"
+    proves nothing here. A gradient 50% too large must still be caught, where the old
+    rule (a difference below that bound is agreement) called every direction agreement."""
+    a = 1e-5 * rng.standard_normal(10) / np.sqrt(10)
+    cost = lambda p: 1e6 + np.sum(a * p["w"])  # noqa: E731
+    params, wrong, h = {"w": np.zeros(10)}, {"w": 1.5 * a}, 1e-4
+    directions = copy.deepcopy(rng)  # the directions the check is about to draw
+    old_bound = 10 * 1.5 * np.finfo(np.float64).eps * 1e6 / h
+    assert all(abs(0.5 * a @ directions.standard_normal(10)) < old_bound for _ in range(5))
+    errors = gradcheck.directional_errors(cost, params, wrong, rng, n_directions=5, h=h)
+    assert errors.max() > 0.25, errors    # 0.5 <a,u> / 1.5 <a,u> = 1/3, up to the rounding
 
 
 def test_gradient_check_refuses_float32(rng):

@@ -134,7 +134,7 @@ def test_every_symbol_has_an_espeak_phoneme():
     assert speech.passage(["D-x", "k@t"], [">>0", ">1<"]) == "[[D@ k'at]]"
 
 
-@pytest.mark.skipif(not speech.available(), reason="espeak-ng is not installed")
+@pytest.mark.needs("espeak-ng", "the phonemes are spoken by espeak-ng")
 def test_speak_returns_short_samples():
     samples, rate = speech.speak(speech.passage(["k@t"], [">1<"]))
     assert rate == 8000 and 0.2 < len(samples) / rate < 3 and np.abs(samples).max() <= 1.0

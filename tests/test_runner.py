@@ -121,3 +121,32 @@ def test_declared_inputs_take_part_in_the_cache_key(tmp_path, lib):
     path.write_text(path.read_text().replace("inputs: [records]", "inputs: [missing]"))
     with pytest.raises(NotebookError, match="declares the input .*missing"):
         run_notebook(path, {}, cache, library_dirs=[lib], log=log)
+
+
+def test_the_environment_is_read_once_and_names_the_packages_and_the_auto_device():
+    import importlib.metadata
+
+    from backprop.backend import get_backend
+    from backprop_book import runner
+
+    env = json.loads(runner.environment())
+    assert runner.environment() is runner.environment()  # computed once per process
+    assert f"numpy=={importlib.metadata.version('numpy')}" in env["packages"]
+    assert f"papermill=={importlib.metadata.version('papermill')}" in env["packages"]
+    assert env["auto"] == repr(get_backend("auto"))
+
+
+def test_a_run_cached_in_another_environment_is_not_reused(tmp_path, lib, monkeypatch):
+    """Another numpy, or a machine where device="auto" means CUDA: the cache key changes."""
+    from backprop_book import runner
+
+    path = _notebook(tmp_path, WRITES)
+    cache, log = tmp_path / "cache", io.StringIO()
+    assert not run_notebook(path, {}, cache, library_dirs=[lib], log=log).cached
+    assert run_notebook(path, {}, cache, library_dirs=[lib], log=log).cached
+    here = json.loads(runner.environment())
+    for changed in ({**here, "packages": [p for p in here["packages"] if not p.startswith("numpy==")] + ["numpy==0.0.1"]},
+                    {**here, "auto": "Backend('torch', device='cuda')"}):
+        monkeypatch.setattr(runner, "environment", lambda changed=changed: json.dumps(changed))
+        assert not run_notebook(path, {}, cache, library_dirs=[lib], log=log).cached
+        assert run_notebook(path, {}, cache, library_dirs=[lib], log=log).cached

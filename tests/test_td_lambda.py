@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from backprop import dense, gradcheck, td_lambda
-from backprop.backend import get_backend, to_numpy, torch_available
+from backprop.backend import get_backend, to_numpy
 
 
 def _net_params(rng, backend, K=3):
@@ -29,7 +29,7 @@ def test_output_gradients_are_the_gradients_of_each_output_for_each_example(rng,
             assert gradcheck.directional_errors(output, params, g, rng).max() < 1e-7
 
 
-@pytest.mark.skipif(not torch_available(), reason="needs torch")
+@pytest.mark.needs("torch")
 def test_output_gradients_agree_with_torch_autograd(rng):
     net, params = _net_params(rng, "numpy")
     x = rng.standard_normal((5, 2))

@@ -12,7 +12,9 @@ from backprop.datafiles import DataFile, DataFileError, DataFileMissing
 from backprop import datafiles as cache
 from backprop.papers.lecun1989 import usps
 
-h5py = pytest.importorskip("h5py")
+from .conftest import need
+
+h5py = need("h5py", "the USPS file is HDF5")
 
 
 def _write_h5(path, n_train=12, n_test=5, seed=0, **override):

@@ -3,8 +3,9 @@
 A notebook is MyST markdown (``notebooks/*.md``), read with jupytext and executed
 by papermill with chosen parameters. The executed ``.ipynb`` and the metrics the
 notebook writes (see :mod:`backprop_book.notebook`) are kept in a cache folder under
-a key made of the notebook's text, the parameters and the source of the
-library: a change in any of the three executes the notebook again (Jupyter
+a key made of the notebook's text, the parameters, the source of the
+library and the environment (the installed packages' versions, and what
+``device="auto"`` resolves to on this machine): a change in any of them executes the notebook again (Jupyter
 Book's own cache looks only at the notebook's code cells and would miss an edit
 in ``lib/``); a notebook that reads other files (the scoreboard reads the
 claims and the records) declares them in its front matter. An entry is complete only when its ``run.json`` exists, which is
@@ -16,7 +17,9 @@ Non-goals: scheduling many notebooks in parallel; remote execution.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import importlib.metadata
 import json
 import shutil
 import sys
@@ -113,10 +116,25 @@ def declared_inputs(nb, path: Path) -> list[Path]:
     return inputs
 
 
+@functools.lru_cache(maxsize=1)
+def environment() -> str:
+    """What a run depends on besides its sources, computed once per process: the version of
+    every installed distribution (the locked ones of ``requirements/lock.txt`` among them;
+    this package's own, being editable, is covered by the library's source hash) and the
+    backend ``device="auto"`` resolves to here, so that a run cached on one machine or
+    environment is not reused in another."""
+    from backprop.backend import get_backend
+
+    versions = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in importlib.metadata.distributions()})
+    auto = get_backend("auto")
+    return json.dumps({"python": sys.version.split()[0], "packages": versions, "auto": repr(auto)})
+
+
 def _cache_key(path: Path, parameters: dict, library_dirs, inputs=()) -> str:
     h = hashlib.sha256()
     h.update(path.read_bytes())
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    h.update(environment().encode())
     h.update(source_hash(*library_dirs).encode())
     for p in inputs:
         h.update(p.read_bytes() if p.is_file() else source_hash(p).encode())
