@@ -90,3 +90,38 @@ def test_family_trees_training_keeps_missing_connections_at_zero_and_learns(back
     assert progress[-1, 1] > progress[0, 1]  # the training questions are being learned
     again = family_trees.train(x, y, n, init=2.0, step=10.0, sweeps=sweeps, rng=np.random.default_rng(12345), backend=backend)
     assert all(np.array_equal(params[k], again.params[k]) for k in params)  # every draw comes from the generator passed in
+
+
+def test_heldout_counts_has_one_entry_per_network_that_learned(backend):
+    x, y, _ = nature.family_trees()
+    n = 3
+    trained = family_trees.train(x, y, n, init=2.0, step=10.0, sweeps=5, rng=np.random.default_rng(7), backend=backend)
+    counts = family_trees.heldout_counts(trained)
+    assert len(counts) == (trained.learned.sum() or n)  # nobody learns in 5 sweeps: then every network counts
+    forced = trained._replace(learned=np.array([True, False, True]))
+    assert family_trees.heldout_counts(forced).tolist() == trained.held_right[[0, 2]].tolist()
+
+
+def test_the_fig10_addition_network_has_the_chapters_connections():
+    """PDP ch. 8, Fig. 10 (as a source check reads it): inputs -> both hidden units, hidden 1 -> hidden 2,
+    inputs and both hidden units -> the outputs, and nothing else."""
+    import backprop as bp
+
+    net = bp.DenseNet([4, 1, 1, 3], skips=[(0, 2), (0, 3), (1, 3)])
+    shapes = net.param_shapes()
+    weights = {k: v for k, v in shapes.items() if k.startswith("W")}
+    assert weights == {
+        "W1": (1, 4),        # inputs -> hidden unit 1
+        "W2": (1, 1),        # hidden unit 1 -> hidden unit 2
+        "W2_from0": (1, 4),  # inputs -> hidden unit 2
+        "W3": (3, 1),        # hidden unit 2 -> outputs
+        "W3_from0": (3, 4),  # inputs -> outputs, directly
+        "W3_from1": (3, 1),  # hidden unit 1 -> outputs
+    }
+    assert net.n_params() == 4 + 1 + 4 + 3 + 12 + 3 + (1 + 1 + 3)  # weights, then one bias per unit
+    x, y = pdp.binary_addition(2)
+    params = net.init_params(np.random.default_rng(0), seeds=2)
+    params["W3_from0"] = params["W3_from0"] + 1.0  # the direct connections reach the output
+    a, _ = bp.forward(net, params, x)
+    b, _ = bp.forward(net, {**params, "W3_from0": params["W3_from0"] - 1.0}, x)
+    assert a.shape == (2, 3, 16) and not np.allclose(a, b)

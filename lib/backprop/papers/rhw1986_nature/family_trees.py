@@ -104,3 +104,10 @@ def train(x: np.ndarray, y: np.ndarray, n: int, *, init: float, step: float, swe
     learned = np.all(right | (seen[:, 0] == 0), axis=1)  # every training question right
     held_right = np.take_along_axis(right, held, axis=1).sum(1)  # (n,): 0 to 4
     return Trained({k: bp.to_numpy(v) for k, v in params.items()}, learned, held_right, np.array(progress))
+
+
+def heldout_counts(trained: Trained) -> np.ndarray:
+    """(k,): held-out questions answered correctly (0 to 4) by each network that learned all its training
+    questions, ``k = trained.learned.sum()``; by all ``n`` networks when none learned (the claim is about
+    networks that know their training set, but an empty list would say nothing)."""
+    return trained.held_right[trained.learned] if trained.learned.any() else trained.held_right
