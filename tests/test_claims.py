@@ -270,3 +270,14 @@ def test_the_scoreboard_names_a_record_that_lacks_a_metric(book):
     (row,) = reproduce.rows(book)
     assert row.verdict == "holds" and row.our_value == "3 (2-4)" and row.paper_value == "3 things"
     assert "demo.value" in reproduce.table([row]) and "<a href=\"demo.html\">" in reproduce.html_table([row], "t")
+
+
+def test_the_book_runs_registered_notebooks_with_their_reproductions_parameters():
+    """The NETtalk pages run on the corpus their claims are judged on (one cached run for both)."""
+    from backprop_book.build import registered_parameters
+
+    found = registered_parameters(ROOT)
+    for paper in claims.load_all(ROOT):
+        for notebook, parameters in paper.notebooks().items():
+            assert found[notebook] == parameters
+    assert found["notebooks/sejnowski1987_learning.md"] == {"corpus": "nettalk"}

@@ -71,6 +71,15 @@ def notebooks(root: Path) -> list[Path]:
     return found
 
 
+def registered_parameters(root: Path) -> dict[str, dict]:
+    """``{notebook: parameters}`` of every notebook a claims file names: the book runs each one
+    as its reproduction does (the same corpus, the same settings), so the page shows the run the
+    scoreboard judges, and the two share one cached run."""
+    from backprop_book import claims
+
+    return {nb: params for paper in claims.load_all(root) for nb, params in paper.notebooks().items()}
+
+
 def build(root: Path | str = ".", scale: str = "full", output_root: Path | str | None = None, force: bool = False, log=sys.stderr) -> Path:
     """Execute every notebook at ``scale`` and build the HTML; returns the path of index.html.
 
@@ -79,7 +88,9 @@ def build(root: Path | str = ".", scale: str = "full", output_root: Path | str |
     root = find_root(root)
     build_dir = Path(output_root or root).resolve() / "_build"
     source = build_dir / "source"
-    results = [run_notebook(nb, {"scale": scale}, build_dir / "executed", force=force, log=log) for nb in notebooks(root)]
+    registered = registered_parameters(root)
+    results = [run_notebook(nb, {**registered.get(nb.relative_to(root).as_posix(), {}), "scale": scale},
+                            build_dir / "executed", force=force, log=log) for nb in notebooks(root)]
 
     shutil.rmtree(source, ignore_errors=True)
     source.mkdir(parents=True)
