@@ -193,3 +193,16 @@ def test_amari_multilayer_net_beats_every_line(metrics):
     assert m["amari_linear_limit"] < 0.9
     assert m["amari_mlp_median_accuracy"] > m["amari_linear_limit"]
     assert m["amari_fraction_beating_line"] >= 0.5
+
+
+@pytest.mark.slow
+def test_learning_through_time(metrics):
+    m = metrics("learning_through_time")
+    assert m["ltt_state_gap"] < 1e-12 and m["ltt_copy_gap"] < 1e-12 and m["ltt_sum_gap"] < 1e-12
+    assert m["ltt_copy_norm_first"] == 0 < m["ltt_copy_norm_min"]          # h0 = 0: the first copy's term is 0
+    assert m["ltt_max_rel_engine"] < 1e-9 and m["ltt_max_rel_autograd"] < 1e-9 and m["ltt_max_rel_differences"] < 1e-6
+    assert m["ltt_flop_count_gap"] < 1e-12 and 2 < m["ltt_flop_ratio_min"] <= m["ltt_flop_ratio_max"] < 3
+    assert 0 < m["ltt_ratio_min"] <= m["ltt_ratio_max"]
+    assert m["ltt_radius_check"] < 1e-9 and m["ltt_linear_factor_error"] < 0.05
+    linear, tanh = m["ltt_factors_linear"], m["ltt_factors_tanh"]
+    assert linear[0] < 1 < linear[-1] and tanh[0] < linear[0]             # vanishing below 1, exploding above

@@ -125,3 +125,42 @@ def test_the_fig10_addition_network_has_the_chapters_connections():
     a, _ = bp.forward(net, params, x)
     b, _ = bp.forward(net, {**params, "W3_from0": params["W3_from0"] - 1.0}, x)
     assert a.shape == (2, 3, 16) and not np.allclose(a, b)
+
+
+def test_the_2bit_to_1of4_task_maps_each_number_onto_its_output():
+    """PDP ch. 8, Tables 6-7: 00, 01, 10, 11 -> 1000, 0100, 0010, 0001."""
+    x, y = pdp.binary_to_one_of_n(2)
+    assert x.shape == (2, 4) and y.shape == (4, 4)
+    assert x.T.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    value = (2 * x[0] + x[1]).astype(int)  # the number each column encodes
+    assert np.array_equal(y.argmax(0), value) and np.array_equal(y.sum(0), np.ones(4))
+    assert pdp.binary_to_one_of_n(3)[1].shape == (8, 8)
+
+
+def test_hidden_unit_readings_find_gated_bits_and_levels():
+    """A unit that is AND(negation bit, bit i) is a gated copy of bit i; a copy of a bit is not gated."""
+    from backprop.papers.rhw1986_pdp import hidden_units
+
+    x, _ = pdp.negation(3)
+    gated = x[:1] * x[1:]  # (3, 16): AND of the negation bit with each data bit
+    copies = x[1:].copy()  # (3, 16): ungated copies
+    h = np.stack([gated, copies, gated[[0, 0, 2]]])  # (3 networks, 3 units, 16)
+    fit, interaction = hidden_units.gated_bits(h, x)
+    assert fit.shape == interaction.shape == (3, 3, 3)
+    assert np.allclose(np.diagonal(fit[0]), 1) and np.allclose(np.diagonal(interaction[0]), 1)
+    assert np.allclose(np.diagonal(interaction[1]), 0)
+    assert hidden_units.xor_units(h, x).tolist() == [True, False, False]  # the third repeats bit 1
+    sorted_h, distinct = hidden_units.levels(np.array([[0.6, 0.0, 1.0, 0.2], [0.1, 0.15, 0.9, 0.5]]))
+    assert sorted_h[0].tolist() == [0.0, 0.2, 0.6, 1.0] and distinct.tolist() == [True, False]
+
+
+def test_the_symmetry_training_function_is_the_captions_set_up():
+    """The shared trainer draws +-0.3 weights into a 6-2-1 net; mirror_pairs sorts each unit's pair magnitudes."""
+    from backprop.papers.rhw1986_nature import symmetry
+
+    net, params, history = symmetry.train(np.random.default_rng(0), 3, sweeps=2)
+    assert net.sizes == [6, 2, 1] and params["W1"].shape == (3, 2, 6) and history.sweeps == 2
+    start = net.init_params(np.random.default_rng(0), scale=0.3, seeds=3)
+    assert np.abs(start["W1"]).max() <= 0.3
+    W = np.array([[[1.0, -2.0, 4.0, -4.0, 2.0, -1.0], [-3.0, 6.0, 12.0, -12.0, -6.0, 3.0]]])
+    assert symmetry.mirror_pairs(W).tolist() == [[[1.0, 2.0, 4.0], [3.0, 6.0, 12.0]]]

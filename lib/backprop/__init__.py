@@ -9,6 +9,7 @@ The package has three layers; each may import the ones above it, never below:
    - ``activations``  f and f' (logistic, tanh, relu, swish, mish, identity, softmax)
    - ``costs``        C and the output error delta[L]
    - ``dense``        the forward and backward pass of a dense network
+   - ``recurrent``    recurrent networks: backpropagation through time, the gradient of a shared weight summed over its copies
    - ``optim``        the 1986 momentum rule (and plain gradient descent)
    - ``train``        training loops, per sweep or per pattern, many seeds at once
    - ``layout``       parameter shapes: checked, flattened into one vector and back

@@ -58,3 +58,16 @@ def negation(n: int = 3) -> tuple[np.ndarray, np.ndarray]:
     x = all_bit_patterns(n + 1)
     flip = x[:1]  # (1, m)
     return x, np.abs(x[1:] - flip)
+
+
+def binary_to_one_of_n(bits: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The 2-bit to 1-of-4 encoder (PDP ch. 8, Tables 6-7): a ``bits``-bit number turns on one output of ``2**bits``.
+
+    ``x``: (bits, 2**bits), every number in counting order, most significant bit
+    first; ``y``: (2**bits, 2**bits), the identity: number ``k`` turns on output ``k``
+    (00 -> 1000, 01 -> 0100, 10 -> 0010, 11 -> 0001 for the chapter's ``bits = 2``).
+    """
+    x = all_bit_patterns(bits)
+    y = np.eye(2**bits)
+    assert (x.shape, y.shape) == ((2, 4), (4, 4)) or bits != 2  # two input bits, four one-of-four outputs
+    return x, y
