@@ -2,6 +2,8 @@
 
 One YAML file per paper in ``reproductions/``::
 
+    seeds: 5                       # optional: how many seeds (0, 1, ...) each notebook's full-scale
+                                   #   record runs (default 5); or {default: 5, notebooks/x.md: 3}
     paper:
       key: rumelhart1986pdp        # a BibTeX key of references.bib
       title: "Learning internal representations by error propagation"
@@ -80,7 +82,8 @@ CLAIM_FIELDS = {
 REGISTERED_FIELDS = {"on": True, "commit": False, "post_hoc": True}
 WITHDRAWN_FIELDS = {"rule": True, "registered": True, "withdrawn_on": True, "reason": True}
 SHARE_FIELDS = {"metric": True, "at_least": True}
-RESERVED_PARAMETERS = ("scale", "metrics_path")  # set by the runner, never by a claim
+DEFAULT_SEEDS = 5  # seeds of a full-scale record when the claims file does not say
+RESERVED_PARAMETERS = ("scale", "metrics_path", "seed")  # set by the runner, never by a claim
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 
@@ -162,6 +165,7 @@ class Paper:
     where: str
     claims: tuple
     source: Path = field(default=None, compare=False)
+    seeds: dict = field(default_factory=dict)  # notebook -> seeds of its full-scale record
 
     def __repr__(self) -> str:
         return f"Paper({self.stem!r}, key={self.key!r}, {len(self.claims)} claims)"
@@ -169,6 +173,10 @@ class Paper:
     def notebooks(self) -> dict[str, dict]:
         """Each notebook the claims name, with the parameters of its full run."""
         return {c.notebook: c.parameters for c in self.claims}
+
+    def seeds_of(self, notebook: str) -> int:
+        """How many seeds the notebook's full-scale record runs (seeds ``0 .. n-1``)."""
+        return self.seeds.get(notebook, self.seeds.get("default", DEFAULT_SEEDS))
 
 
 def _rule_metrics(rule: dict) -> list[str]:
@@ -340,7 +348,7 @@ def load(path: Path | str, root: Path | str, bib_keys: set | None = None) -> Pap
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ClaimsError(f"{path}: must be a mapping with the fields 'paper' and 'claims'")
-    _require(data, {"paper": True, "claims": True}, "top level", path)
+    _require(data, {"paper": True, "claims": True, "seeds": False}, "top level", path)
 
     paper = data["paper"]
     if not isinstance(paper, dict):
@@ -420,7 +428,20 @@ def load(path: Path | str, root: Path | str, bib_keys: set | None = None) -> Pap
             smoke_rule=c.get("smoke_rule"), rank=c.get("rank"), limit=c.get("limit"),
             note=" ".join(str(c.get("note") or "").split()), source=path,
         ))
-    return Paper(path.stem, paper["key"], paper["title"], paper["where"], tuple(claims), path)
+    seeds = _seeds(data.get("seeds", DEFAULT_SEEDS), set(runs), path)
+    return Paper(path.stem, paper["key"], paper["title"], paper["where"], tuple(claims), path, seeds)
+
+
+def _seeds(value, notebooks: set, path: Path) -> dict:
+    """The ``seeds`` field as ``{"default": n, notebook: n, ...}``, checked."""
+    given = value if isinstance(value, dict) else {"default": value}
+    for name, n in given.items():
+        if name != "default" and name not in notebooks:
+            raise ClaimsError(f"{path}: seeds.{name}: no claim names this notebook; they name {', '.join(sorted(notebooks))}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ClaimsError(f"{path}: seeds{'' if name == 'default' and not isinstance(value, dict) else '.' + name}: "
+                              f"must be a positive number of seeds, got {n!r}")
+    return dict(given)
 
 
 def load_all(root: Path | str, folder: str = "reproductions") -> list[Paper]:
