@@ -57,6 +57,20 @@ class Row:
     networks: int | None = None  # for a share rule: how many networks were counted
     record: dict | None = None
     state: str | None = None  # the record's staleness: "current", "stale", "stale: unknown" (None: no record)
+    held: int | None = None  # in how many of the record's seeds the claim holds (None: no per-seed verdicts)
+    of: int | None = None  # how many seeds the record has
+
+    @property
+    def fragile(self) -> bool:
+        """The per-seed verdicts disagree: the claim holds in some seeds and not in others."""
+        return self.of is not None and 0 < self.held < self.of
+
+    @property
+    def seeds_text(self) -> str:
+        """``"holds in 4 of 5 seeds"`` (``"-"`` without per-seed verdicts)."""
+        if self.of is None:
+            return "-"
+        return f"holds in {self.held} of {self.of} seed{'s' if self.of > 1 else ''}" + (" (fragile)" if self.fragile else "")
 
     def __repr__(self) -> str:
         return f"Row({self.claim.full_id!r}, {self.verdict!r}, measured={self.measured!r})"
