@@ -213,11 +213,10 @@ def test_rules_refuse_missing_and_mistyped_metrics():
 
 
 def test_a_record_has_hardware_versions_and_commit_and_round_trips(tmp_path):
-    record = records.make("demo", "notebooks/demo.md", "full", {}, {"value": 3, "n_networks": 4, "backend": "numpy on CPU"},
-                          1.5, ROOT, seed=0)
+    record = records.make("demo", "notebooks/demo.md", "full", {}, [{"seed": 0, "metrics": {"value": 3, "n_networks": 4, "backend": "numpy on CPU"}, "seconds": 1.5}], ROOT)
     assert record["networks"] == 4 and record["hardware"]["cores"] >= 1 and record["hardware"]["cpu"]
     assert record["packages"]["numpy"] and len(record["git"]["commit"]) == 40
-    assert record["source_hash"] == records.tree_hash() and record["backend"] == "numpy on CPU"
+    assert record["source_hash"] == records.tree_hash("demo") and record["backend"] == "numpy on CPU"
     path = records.write(tmp_path / "demo.json", record)
     assert records.read(path) == record
 
@@ -229,7 +228,7 @@ def test_a_record_says_which_backend_ran():
 
 
 def test_old_records_still_read_and_are_of_unknown_staleness(tmp_path):
-    record = records.make("demo", "notebooks/demo.md", "full", {}, {"value": 3, "counts": [4, 3, 4]}, 1.0, ROOT)
+    record = records.make("demo", "notebooks/demo.md", "full", {}, [{"seed": 0, "metrics": {"value": 3, "counts": [4, 3, 4]}, "seconds": 1.0}], ROOT)
     assert records.staleness(record) == "current" and records.staleness(None) is None
     assert records.staleness({**record, "source_hash": "0" * 64}) == "stale"
     del record["source_hash"], record["backend"]
@@ -249,7 +248,7 @@ def test_old_records_still_read_and_are_of_unknown_staleness(tmp_path):
     (lambda r: r["metrics"].update(value=None), r"demo\.json: metrics\.value: must be a finite number"),
 ])
 def test_malformed_records_name_the_file_and_the_field(tmp_path, change, message):
-    record = records.make("demo", "notebooks/demo.md", "full", {}, {"value": 3}, 1.0, tmp_path)
+    record = records.make("demo", "notebooks/demo.md", "full", {}, [{"seed": 0, "metrics": {"value": 3}, "seconds": 1.0}], tmp_path)
     change(record)
     path = tmp_path / "demo.json"
     path.write_text(json.dumps(record))
@@ -261,11 +260,15 @@ def test_malformed_records_name_the_file_and_the_field(tmp_path, change, message
 
 
 def test_the_scoreboard_names_a_record_that_lacks_a_metric(book):
-    record = records.make("demo", "notebooks/demo.md", "full", {}, {"value": 3, "low": 2}, 1.0, book)
+    record = records.make("demo", "notebooks/demo.md", "full", {}, [{"seed": 0, "metrics": {"value": 3, "low": 2}, "seconds": 1.0}], book)
     path = records.write(records.path_for(book, "demo", "notebooks/demo.md"), record)
     with pytest.raises(ClaimsError, match=r"records/demo/demo\.json: metrics: has no metric 'high', which demo\.value needs"):
         reproduce.rows(book)
     record["metrics"]["high"] = 4
+    records.write(path, record)
+    with pytest.raises(ClaimsError, match=r"demo\.json: runs\[0\]\.metrics: has no metric 'high'"):
+        reproduce.rows(book)  # each seed's metrics are checked too
+    record["runs"][0]["metrics"]["high"] = 4
     records.write(path, record)
     (row,) = reproduce.rows(book)
     assert row.verdict == "holds" and row.our_value == "3 (2-4)" and row.paper_value == "3 things"

@@ -83,8 +83,7 @@ def test_worse_is_holds_then_inconclusive_then_misses_then_not_run():
 
 
 def _record(book, **change):
-    record = records.make("demo", "notebooks/demo.md", "full", {}, {"value": 3, "low": 2, "high": 4, "ok": True, "n_networks": 4},
-                          1.0, book)
+    record = records.make("demo", "notebooks/demo.md", "full", {}, [{"seed": 0, "metrics": {"value": 3, "low": 2, "high": 4, "ok": True, "n_networks": 4}, "seconds": 1.0}], book)
     record.update(change)
     return records.write(records.path_for(book, "demo", "notebooks/demo.md"), record)
 
@@ -138,7 +137,7 @@ def test_a_censored_claim_is_inconclusive_on_the_scoreboard(book):
 def test_a_share_claim_shows_the_fraction_that_reaches_the_published_count(book):
     edit(book, "published: 3", "published: 4")
     edit(book, "{interval: [low, high]}", "{share: {metric: counts, at_least: 0.5}}")
-    record = records.make("demo", "notebooks/demo.md", "full", {}, {"value": 3, "counts": [4, 4, 3, 0]}, 1.0, book)
+    record = records.make("demo", "notebooks/demo.md", "full", {}, [{"seed": 0, "metrics": {"value": 3, "counts": [4, 4, 3, 0]}, "seconds": 1.0}], book)
     records.write(records.path_for(book, "demo", "notebooks/demo.md"), record)
     (row,) = reproduce.rows(book)
     assert row.verdict == "holds" and row.our_value == "50% of 4 networks reach it (needs 50%)"
@@ -170,7 +169,7 @@ def test_a_worse_verdict_fails_every_run_until_it_is_accepted(book):
     assert run(accept=True)[0] == 0
     assert json.loads(baseline.read_text()) == {"demo.value": "holds"}
     record = records.path_for(book, "demo", "notebooks/demo.md")
-    assert records.read(record)["metrics"]["value"] == 3 and records.read(record)["source_hash"] == records.tree_hash()
+    assert records.read(record)["metrics"]["value"] == 3 and records.read(record)["source_hash"] == records.tree_hash("demo")
 
     edit(book, "published: 3", "published: 30")  # now outside our 2..4
     for _ in range(2):  # the first run and the next: it does not heal itself

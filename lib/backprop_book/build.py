@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from backprop_book.runner import run_notebook
+from backprop_book.runner import NotebookError
 
 STAGED = ("_config.yml", "_toc.yml", "book", "references.bib")
 STATIC = Path("book") / "_static"  # the book's CSS and JS, staged as _static (Jupyter Book links each file in it)
@@ -80,17 +80,27 @@ def registered_parameters(root: Path) -> dict[str, dict]:
     return {nb: params for paper in claims.load_all(root) for nb, params in paper.notebooks().items()}
 
 
-def build(root: Path | str = ".", scale: str = "full", output_root: Path | str | None = None, force: bool = False, log=sys.stderr) -> Path:
+def build(root: Path | str = ".", scale: str = "full", output_root: Path | str | None = None, force: bool = False,
+          scheduler: str | None = None, workers: int | None = None, log=sys.stderr) -> Path:
     """Execute every notebook at ``scale`` and build the HTML; returns the path of index.html.
 
-    Everything is written below ``output_root/_build`` (``output_root`` defaults to the root).
+    The notebooks run as tasks of :func:`backprop_book.executor.run_all` (Dask: an embedded
+    cluster, or ``scheduler``), each with its default seed. Everything is written below
+    ``output_root/_build`` (``output_root`` defaults to the root).
     """
+    from backprop_book.executor import Task, run_all
+
     root = find_root(root)
     build_dir = Path(output_root or root).resolve() / "_build"
     source = build_dir / "source"
     registered = registered_parameters(root)
-    results = [run_notebook(nb, {**registered.get(nb.relative_to(root).as_posix(), {}), "scale": scale},
-                            build_dir / "executed", force=force, log=log) for nb in notebooks(root)]
+    tasks = [Task(nb.relative_to(root).as_posix(), {**registered.get(nb.relative_to(root).as_posix(), {}), "scale": scale})
+             for nb in notebooks(root)]
+    outcomes = run_all(root, tasks, build_dir / "executed", force=force, scheduler=scheduler, workers=workers, log=log)
+    failed = [o for o in outcomes if o.error is not None]
+    if failed:
+        raise NotebookError("\n".join(f"{o.task.notebook} failed: {o.error}" for o in failed))
+    results = [o.result for o in outcomes]
 
     shutil.rmtree(source, ignore_errors=True)
     source.mkdir(parents=True)
@@ -104,8 +114,12 @@ def build(root: Path | str = ".", scale: str = "full", output_root: Path | str |
     stage_mathjax(root, source / EXTRA / "_static" / "mathjax")
     write_index(root, source / EXTRA / "index.html")
     (source / "notebooks").mkdir()
+    from backprop_book import spread
+
     for result in results:
-        shutil.copy2(result.notebook, source / "notebooks" / (result.source.stem + ".ipynb"))
+        staged = source / "notebooks" / (result.source.stem + ".ipynb")
+        shutil.copy2(result.notebook, staged)
+        spread.add_to(staged, root, result.source.relative_to(root).as_posix())  # a reproduction's seeds, from its record
         # the MyST source lands beside the executed notebook in the HTML's _sources/
         markdown = source / EXTRA / "_sources" / "notebooks" / result.source.name
         markdown.parent.mkdir(parents=True, exist_ok=True)

@@ -2,17 +2,26 @@
 
 A record is a small JSON file, ``reproductions/records/<paper>/<notebook>.json``::
 
-    {"schema": 1, "paper": "rhw1986_pdp", "notebook": "notebooks/rhw1986_pdp_xor.md",
-     "scale": "full", "parameters": {...}, "seed": 0, "networks": 1000,
-     "metrics": {...}, "seconds": 41.2, "finished": "2026-11-28T10:00:00+00:00",
+    {"schema": 2, "paper": "rhw1986_pdp", "notebook": "notebooks/rhw1986_pdp_xor.md",
+     "scale": "full", "parameters": {...}, "seeds": [0, 1, 2, 3, 4], "networks": 1000,
+     "runs": [{"seed": 0, "metrics": {...}, "seconds": 26.1, "worker": "tcp://..."}, ...],
+     "metrics": {...}, "spread": {"sweeps_p50": [402.0, 470.0], ...},
+     "seconds": 130.4, "finished": "2026-11-28T10:00:00+00:00",
      "hardware": {"cpu": "AMD EPYC ...", "cores": 2, "gpu": null, "backend": "numpy on CPU"},
      "packages": {"python": "3.11.9", "numpy": "2.4.6", ...},
      "git": {"commit": "2a64452...", "dirty": true},
      "source_hash": "9f2c...", "backend": "numpy on CPU"}
 
-``source_hash`` is the hash of the library and the book machinery the run used
-(:func:`backprop_book.runner.source_hash` over ``LIBRARY_DIRS``): a record whose hash
-differs from the tree's is stale (:func:`staleness`). ``backend`` is what actually
+Every seed is its own run (``runs``, one per seed, each with its own metrics); ``metrics`` is
+their summary (:func:`summarise`: the median of a number over the seeds, the majority of a
+boolean, a list element by element, or pooled for the metrics named so, such as a share
+rule's counts per network) and ``spread`` each number's lowest and highest value over the
+seeds. Schema 1 records (one seed, before issue 16) read as one run.
+
+``source_hash`` is the hash of what a run's metrics depend on (:func:`metric_sources`: the
+core library, the paper's own package and the notebook set-up, not the book's presentation
+code nor the other papers' packages): a record whose hash differs from the tree's is stale
+(:func:`staleness`). ``backend`` is what actually
 ran (the notebook's own metric ``backend`` when it records one, else the resolved
 ``device`` parameter), not merely what the machine has. Both are absent from records
 written before they existed; such a record reads as "stale: unknown". A metric is
@@ -27,7 +36,9 @@ the metrics, so a changed rule needs no new run).
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import importlib.metadata
+import statistics
 import json
 import math
 import numbers
@@ -38,15 +49,14 @@ from pathlib import Path
 
 from backprop_book.claims import ClaimsError
 
-SCHEMA = 1
+SCHEMA = 2
 PACKAGES = ("backprop-book", "numpy", "torch", "array-api-compat", "papermill", "matplotlib")
 FIELDS = {  # field: the check its value must pass, described for the error message
-    "schema": (lambda v: v == SCHEMA, f"the number {SCHEMA}"),
+    "schema": (lambda v: v in (1, SCHEMA), f"the number {SCHEMA} (or 1, a record of one seed)"),
     "paper": (lambda v: isinstance(v, str) and bool(v), "the claims file's stem"),
     "notebook": (lambda v: isinstance(v, str) and v.endswith(".md"), "a notebook path ending in .md"),
     "scale": (lambda v: v in ("smoke", "full"), "'smoke' or 'full'"),
     "parameters": (lambda v: isinstance(v, dict), "a mapping"),
-    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a non-negative integer"),
     "networks": (lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0), "a positive integer or null"),
     "metrics": (lambda v: isinstance(v, dict), "a mapping of metric names to values"),
     "seconds": (lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and v >= 0, "a non-negative number"),
@@ -55,10 +65,23 @@ FIELDS = {  # field: the check its value must pass, described for the error mess
     "packages": (lambda v: isinstance(v, dict) and "python" in v, "a mapping of package names to versions"),
     "git": (lambda v: isinstance(v, dict) and {"commit", "dirty"} <= set(v), "a mapping with commit and dirty"),
 }
+SEEDS_FIELDS = {  # schema 2; schema 1 has "seed" instead
+    "seeds": (lambda v: isinstance(v, list) and v and all(_is_seed(s) for s in v) and len(set(v)) == len(v),
+              "a non-empty list of distinct non-negative integers"),
+    "runs": (lambda v: isinstance(v, list) and all(isinstance(r, dict) and {"seed", "metrics", "seconds"} <= set(r) for r in v),
+             "a list of runs, each with seed, metrics and seconds"),
+    "spread": (lambda v: isinstance(v, dict) and all(isinstance(x, list) and len(x) == 2 for x in v.values()),
+               "a mapping of metric names to [lowest, highest]"),
+}
+SEED_FIELD = {"seed": (lambda v: _is_seed(v), "a non-negative integer")}
 OPTIONAL_FIELDS = {  # absent from records written before them
     "source_hash": (lambda v: isinstance(v, str) and len(v) == 64, "a sha256 hex digest"),
     "backend": (lambda v: isinstance(v, str) and bool(v), "a non-empty string (what ran)"),
 }
+
+
+def _is_seed(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
 
 
 def _is_scalar(x) -> bool:
@@ -126,11 +149,31 @@ def git_state(root: Path | str) -> dict:
         return {"commit": None, "dirty": None}
 
 
-def tree_hash() -> str:
-    """The source hash of the library and book machinery in this tree (what a fresh record carries)."""
-    from backprop_book.runner import LIBRARY_DIRS, source_hash
+def metric_sources(paper: str | None = None) -> list[Path]:
+    """The files a run's metrics depend on: the core library (``lib/backprop`` without the papers'
+    packages), the paper's own package (``lib/backprop/papers/<paper>``, where there is one) and the
+    notebook set-up (``backprop_book/notebook.py``). The scoreboard's rendering, the runner and the
+    other papers' packages are left out: an edit there changes no number."""
+    import backprop
 
-    return source_hash(*LIBRARY_DIRS)
+    core = Path(backprop.__file__).resolve().parent
+    files = [p for p in core.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+             and not (p.relative_to(core).parts[0] == "papers" and len(p.relative_to(core).parts) > 2)]
+    if paper and (core / "papers" / paper).is_dir():
+        files += [p for p in (core / "papers" / paper).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return sorted(files) + [Path(__file__).resolve().parent / "notebook.py"]
+
+
+def tree_hash(paper: str | None = None) -> str:
+    """The hash of :func:`metric_sources` in this tree (what a fresh record of ``paper`` carries)."""
+    import backprop
+
+    base = Path(backprop.__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in metric_sources(paper):
+        h.update(f.relative_to(base).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def backend_that_ran(metrics: dict, parameters: dict) -> str:
@@ -149,26 +192,83 @@ def backend_that_ran(metrics: dict, parameters: dict) -> str:
 
 def staleness(record: dict | None, current: str | None = None) -> str | None:
     """``"current"``, ``"stale"`` (the record's source hash is not the tree's), ``"stale: unknown"``
-    (a record from before source hashes), or None without a record. ``current``: :func:`tree_hash`."""
+    (a record from before source hashes), or None without a record. ``current``: :func:`tree_hash`
+    of the record's paper."""
     if record is None:
         return None
     if "source_hash" not in record:
         return "stale: unknown"
-    return "current" if record["source_hash"] == (current or tree_hash()) else "stale"
+    return "current" if record["source_hash"] == (current or tree_hash(record["paper"])) else "stale"
 
 
-def make(paper: str, notebook: str, scale: str, parameters: dict, metrics: dict, seconds: float, root: Path | str, seed: int = 0) -> dict:
-    """A record of one run, with the hardware, package versions, commit and source hash of this machine."""
-    networks = metrics.get("n_networks")
+def runs_of(record: dict) -> list[dict]:
+    """The record's runs, one per seed (a schema 1 record is one run)."""
+    if "runs" in record:
+        return record["runs"]
+    return [{"seed": record["seed"], "metrics": record["metrics"], "seconds": record["seconds"]}]
+
+
+def _median(values):
+    m = statistics.median(values)
+    return int(m) if all(isinstance(v, int) for v in values) and float(m).is_integer() else float(m)
+
+
+def summarise(runs: list[dict], pooled=()) -> tuple[dict, dict]:
+    """The summary of the runs' metrics and each number's ``[lowest, highest]`` over them.
+
+    A number: its median over the seeds. A boolean: true when it is true in more than half
+    of them. A string: its value when every seed agrees, else the distinct values joined by
+    " / ". A list: element by element as above when every seed's has the same length, except
+    the metrics named in ``pooled`` (one value per network, e.g. a share rule's counts), which
+    are joined into one list of every seed's networks. A metric every run must have.
+    """
+    if not runs:
+        raise ValueError("no runs to summarise")
+    names = list(runs[0]["metrics"])
+    for r in runs[1:]:
+        if set(r["metrics"]) != set(names):
+            odd = sorted(set(r["metrics"]) ^ set(names))
+            raise ClaimsError(f"seed {r['seed']} has other metrics than seed {runs[0]['seed']}: {', '.join(odd)}")
+    summary, spread = {}, {}
+
+    def one(values):
+        if all(isinstance(v, bool) for v in values):
+            return sum(values) > len(values) / 2
+        if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+            return _median(values)
+        distinct = list(dict.fromkeys(map(str, values)))
+        return values[0] if len(distinct) == 1 else " / ".join(distinct)
+
+    for name in names:
+        values = [r["metrics"][name] for r in runs]
+        if all(isinstance(v, list) for v in values):
+            if name in pooled or len({len(v) for v in values}) > 1:
+                summary[name] = [x for v in values for x in v]
+            else:
+                summary[name] = [one(list(column)) for column in zip(*values)]
+            continue
+        summary[name] = one(values)
+        if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+            spread[name] = [min(values), max(values)]
+    return summary, spread
+
+
+def make(paper: str, notebook: str, scale: str, parameters: dict, runs: list[dict], root: Path | str, pooled=()) -> dict:
+    """A record of the runs of one notebook, one per seed (``{"seed", "metrics", "seconds", ...}``
+    each), with their summary and the hardware, package versions, commit and source hash here."""
+    runs = sorted(runs, key=lambda r: r["seed"])
+    summary, spread = summarise(runs, pooled)
+    networks = summary.get("n_networks")
     record = {
         "schema": SCHEMA, "paper": paper, "notebook": notebook, "scale": scale,
-        "parameters": dict(parameters), "seed": int(seed),
+        "parameters": dict(parameters), "seeds": [r["seed"] for r in runs],
         "networks": int(networks) if isinstance(networks, int) and not isinstance(networks, bool) else None,
-        "metrics": dict(metrics), "seconds": round(float(seconds), 2),
+        "runs": [{**r, "seconds": round(float(r["seconds"]), 2)} for r in runs],
+        "metrics": summary, "spread": spread, "seconds": round(sum(float(r["seconds"]) for r in runs), 2),
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "hardware": hardware(metrics.get("backend") if isinstance(metrics.get("backend"), str) else None),
+        "hardware": hardware(summary.get("backend") if isinstance(summary.get("backend"), str) else None),
         "packages": packages(), "git": git_state(root),
-        "source_hash": tree_hash(), "backend": backend_that_ran(metrics, parameters),
+        "source_hash": tree_hash(paper), "backend": backend_that_ran(summary, parameters),
     }
     check(record, "the new record")
     return record
@@ -178,18 +278,22 @@ def check(record, source) -> dict:
     """Raise a :class:`~backprop_book.claims.ClaimsError` naming ``source`` and the field if ``record`` is malformed."""
     if not isinstance(record, dict):
         raise ClaimsError(f"{source}: a record must be a JSON object")
-    missing = [k for k in FIELDS if k not in record]
+    required = {**FIELDS, **(SEED_FIELD if record.get("schema") == 1 else SEEDS_FIELDS)}
+    missing = [k for k in required if k not in record]
     if missing:
         raise ClaimsError(f"{source}: missing field(s) {', '.join(missing)}")
-    extra = [k for k in record if k not in FIELDS and k not in OPTIONAL_FIELDS]
+    extra = [k for k in record if k not in required and k not in OPTIONAL_FIELDS]
     if extra:
         raise ClaimsError(f"{source}: unknown field(s) {', '.join(extra)}")
-    for name, (ok, what) in {**FIELDS, **OPTIONAL_FIELDS}.items():
+    for name, (ok, what) in {**required, **OPTIONAL_FIELDS}.items():
         if name in record and not ok(record[name]):
             raise ClaimsError(f"{source}: field {name!r} must be {what}, got {record[name]!r}")
-    for name, value in record["metrics"].items():
-        if not _is_metric(value):
-            raise ClaimsError(f"{source}: metrics.{name}: must be a finite number, a boolean, a string or a list of them, got {value!r}")
+    for where, metrics in [("metrics", record["metrics"])] + [(f"runs[{i}].metrics", r["metrics"]) for i, r in enumerate(record.get("runs", []))]:
+        for name, value in metrics.items():
+            if not _is_metric(value):
+                raise ClaimsError(f"{source}: {where}.{name}: must be a finite number, a boolean, a string or a list of them, got {value!r}")
+    if "runs" in record and [r["seed"] for r in record["runs"]] != record["seeds"]:
+        raise ClaimsError(f"{source}: runs: their seeds {[r['seed'] for r in record['runs']]} are not the record's seeds {record['seeds']}")
     return record
 
 

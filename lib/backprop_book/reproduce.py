@@ -1,11 +1,14 @@
 """``backprop reproduce``: run the registered notebooks, keep records, print the scoreboard.
 
 For every claims file in ``reproductions/`` (or the ones asked for), each
-notebook its claims name is run once through :func:`backprop_book.runner.run_notebook`
-at the chosen scale. A full run leaves a record
-(``reproductions/records/<paper>/<notebook>.json``, see :mod:`backprop_book.records`)
-and is judged with each claim's ``rule``; a smoke run is judged with the
-``smoke_rule`` and leaves no record.
+notebook its claims name is run at the chosen scale once per seed (the claims file's
+``seeds``, or ``seeds=``), every run one task of :func:`backprop_book.executor.run_all`
+(Dask). A full run leaves a record of every seed and their summary
+(``reproductions/records/<paper>/<notebook>.json``, see :mod:`backprop_book.records`).
+A claim is judged with its ``rule`` on the summary over the seeds (the median of a number,
+a share rule's networks pooled), and on each seed alone: the scoreboard says in how many
+seeds it holds, and marks it **fragile** when the seeds disagree. A smoke run (seed 0
+unless asked) is judged with the ``smoke_rule`` and leaves no record.
 
 A full run is compared with the **regression baseline** ``reproductions/verdicts.json``
 (``{"<stem>.<id>": verdict}``, committed): while any claim's verdict is worse than the
@@ -21,8 +24,8 @@ the book's scoreboard page needs no run. Its headline (:func:`headline`) counts 
 falsifiable claims (``kind: number``); facts the code asserts are shown apart
 (:func:`facts_table`), withdrawn rules with their reasons (:func:`withdrawn_table`).
 
-Non-goals: running notebooks in parallel; deciding what a claim means (that is
-the registry's job).
+Non-goals: scheduling the runs (:mod:`backprop_book.executor` does); deciding what a
+claim means (that is the registry's job).
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ from pathlib import Path
 
 from backprop_book import claims as _claims
 from backprop_book import records as _records
-from backprop_book.runner import NotebookError, UnknownParameterError, parameters_of, read_notebook, run_notebook
 
 BASELINE = Path("reproductions") / "verdicts.json"  # relative to the book's root
 STATE_NOTE = {"stale": "stale record: the library has changed since this run",
@@ -59,6 +61,7 @@ class Row:
     state: str | None = None  # the record's staleness: "current", "stale", "stale: unknown" (None: no record)
     held: int | None = None  # in how many of the record's seeds the claim holds (None: no per-seed verdicts)
     of: int | None = None  # how many seeds the record has
+    spread: tuple | None = None  # the claim's metric: lowest and highest over the seeds
 
     @property
     def fragile(self) -> bool:
@@ -97,6 +100,8 @@ class Row:
         text = show(self.measured)
         if self.low is not None:
             text += f" ({show(self.low)}-{show(self.high)})"
+        if self.spread is not None:
+            text += f"; seeds {show(self.spread[0])}-{show(self.spread[1])}"
         return text
 
     @property
@@ -153,9 +158,10 @@ def load_record(root: Path, claim: _claims.Claim) -> dict | None:
     for field, expected in (("paper", claim.paper), ("notebook", claim.notebook), ("scale", "full")):
         if record[field] != expected:
             raise _claims.ClaimsError(f"{path}: field {field!r} is {record[field]!r}, but {claim.full_id} expects {expected!r}")
-    for name in claim.metrics_needed():
-        if name not in record["metrics"]:
-            raise _claims.ClaimsError(f"{path}: metrics: has no metric {name!r}, which {claim.full_id} needs")
+    for where, metrics in [("metrics", record["metrics"])] + [(f"runs[{i}].metrics", r["metrics"]) for i, r in enumerate(record.get("runs", []))]:
+        for name in claim.metrics_needed():
+            if name not in metrics:
+                raise _claims.ClaimsError(f"{path}: {where}: has no metric {name!r}, which {claim.full_id} needs")
     return record
 
 
@@ -163,14 +169,14 @@ def rows(root: Path | str, papers: list | None = None) -> list[Row]:
     """The scoreboard: every claim with its verdict from the latest record, and that record's staleness."""
     root = Path(root)
     papers = _claims.load_all(root) if papers is None else papers
-    current = _records.tree_hash()
+    current = {}  # paper -> the tree's hash of what its metrics depend on
     out = []
     for paper in papers:
         for claim in paper.claims:
             record = load_record(root, claim)
             source = _records.path_for(root, claim.paper, claim.notebook)
-            row = _judge(claim, record["metrics"] if record else None, smoke=False, source=source)
-            row.record, row.state = record, _records.staleness(record, current)
+            row = judge_seeds(claim, record, source) if record else _judge(claim, None, False, source)
+            row.record, row.state = record, _records.staleness(record, current.setdefault(claim.paper, _records.tree_hash(claim.paper)))
             out.append(row)
     return out
 
@@ -182,7 +188,8 @@ def counts(rows: list[Row]) -> dict:
     out = {v: sum(r.verdict == v for r in claims) for v in _claims.VERDICTS}
     out.update(claims=len(claims), facts=len(facts), facts_hold=sum(r.verdict == "holds" for r in facts),
                post_hoc=sum(bool(r.claim.registered and r.claim.registered.post_hoc) for r in claims),
-               stale=sum(r.state in STATE_NOTE for r in rows if r.record))
+               stale=sum(r.state in STATE_NOTE for r in rows if r.record),
+               fragile=sum(r.fragile for r in claims))
     return out
 
 
@@ -190,7 +197,8 @@ def headline(rows: list[Row]) -> str:
     """``"H hold, M miss, I inconclusive of N falsifiable claims"`` (and how many were not run)."""
     n = counts(rows)
     text = f"{n['holds']} hold, {n['misses']} miss, {n['inconclusive']} inconclusive of {n['claims']} falsifiable claims"
-    return text + (f" ({n['not run']} not run)" if n["not run"] else "")
+    notes = ([f"{n['not run']} not run"] if n["not run"] else []) + ([f"{n['fragile']} fragile: their seeds disagree"] if n["fragile"] else [])
+    return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def withdrawn(rows: list[Row]) -> list[tuple[_claims.Claim, _claims.Withdrawn]]:
@@ -206,10 +214,11 @@ def _text_table(lines: list[tuple]) -> list[str]:
 
 def table(rows: list[Row]) -> str:
     """The scoreboard as plain text, for the terminal: the falsifiable claims, then the facts apart."""
-    head = ("claim", "paper", "ours", "verdict", "rule set", "ran on", "record")
+    head = ("claim", "paper", "ours", "verdict", "seeds", "rule set", "ran on", "record")
 
     def line(r):
-        return (r.claim.full_id, r.paper_value, r.our_value, r.verdict, r.registered, r.hardware, r.state or "-")
+        held = f"{r.held}/{r.of}" + (" fragile" if r.fragile else "") if r.of is not None else "-"
+        return (r.claim.full_id, r.paper_value, r.our_value, r.verdict, held, r.registered, r.hardware, r.state or "-")
 
     claims = [line(r) for r in rows if r.claim.falsifiable]
     facts = [line(r) for r in rows if not r.claim.falsifiable]
@@ -260,6 +269,22 @@ def _recorded_verdict(root: Path, claim: _claims.Claim) -> str:
         return "not run"
 
 
+def _pooled(claims: list[_claims.Claim]) -> set[str]:
+    """The metrics that are one value per network (a share rule's counts): pooled over the seeds."""
+    return {c.rule["share"]["metric"] for c in claims if "share" in c.rule}
+
+
+def judge_seeds(claim: _claims.Claim, record: dict, source) -> Row:
+    """The claim judged on the record's summary over its seeds, with in how many seeds it holds."""
+    row = _judge(claim, record["metrics"], False, source)
+    runs = _records.runs_of(record)
+    row.held = sum(_claims.verdict(claim, r["metrics"], source=f"{source}, seed {r['seed']}") == "holds" for r in runs)
+    row.of = len(runs)
+    spread = record.get("spread", {}).get(claim.metric)
+    row.spread = tuple(spread) if spread and len(runs) > 1 else None
+    return row
+
+
 def reproduce(
     root: Path | str = ".",
     scale: str = "full",
@@ -268,15 +293,24 @@ def reproduce(
     device: str | None = None,
     cache_dir: Path | str | None = None,
     accept: bool = False,
+    seeds: list[int] | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
     log=sys.stderr,
     out=sys.stdout,
 ) -> int:
-    """Run the registered notebooks at ``scale``; returns the exit status (see the module docstring)."""
+    """Run the registered notebooks at ``scale``, each over its seeds (the claims file's count, or
+    ``seeds``), as tasks of :func:`backprop_book.executor.run_all`; returns the exit status (see the
+    module docstring). A smoke run uses seed 0 unless ``seeds`` says otherwise."""
+    from backprop_book import executor
+
     root = Path(root).resolve()
     cache_dir = Path(cache_dir) if cache_dir else root / "_build" / "executed"
     smoke = scale == "smoke"
     if smoke and accept:
         raise ValueError("--accept records the verdicts of a full run in the baseline; a smoke run has none")
+    if seeds is not None:
+        seeds = executor.check_seeds(seeds)
     everything = _claims.load_all(root)
     registry = everything
     if papers:
@@ -284,32 +318,44 @@ def reproduce(
         if unknown:
             raise _claims.ClaimsError(f"no claims file for {', '.join(unknown)}; there are {', '.join(p.stem for p in registry)}")
         registry = [p for p in registry if p.stem in papers]
-    judged, failures = [], []
+
+    plan = []  # (paper, notebook, parameters, seeds)
+    tasks = []
     for paper in registry:
         for notebook, extra in paper.notebooks().items():
-            mine = [c for c in paper.claims if c.notebook == notebook]
+            mine = seeds if seeds is not None else ([0] if smoke else list(range(paper.seeds_of(notebook))))
             parameters = {**extra, "scale": scale, **({"device": device} if device else {})}
-            try:
-                result = run_notebook(root / notebook, parameters, cache_dir, force=force, log=log)
-            except (NotebookError, UnknownParameterError, FileNotFoundError) as exc:
-                print(f"{paper.stem}: {notebook} failed: {exc}", file=log)
-                judged += [Row(c, "not run") for c in mine]
-                failures.append(notebook)
-                continue
-            metrics, source = result.metrics, f"{notebook} ({scale} run)"
-            record = None
-            if not smoke:
-                seed = parameters_of(read_notebook(root / notebook)).get("seed", 0)
-                record = _records.make(paper.stem, notebook, scale, {**extra, **({"device": device} if device else {})},
-                                       metrics, result.seconds, root, seed=parameters.get("seed", seed))
-                for c in mine:  # a record that cannot be judged is not written
-                    _claims.verdict(c, metrics, source=source)
-                written = _records.write(_records.path_for(root, paper.stem, notebook), record)
-                print(f"record: {written.relative_to(root)} ({result.seconds:.1f} s)", file=log)
-            for c in mine:
-                row = _judge(c, metrics, smoke, source)
-                row.record, row.state = record, ("current" if record else None)
-                judged.append(row)
+            plan.append((paper, notebook, parameters, mine))
+            tasks += [executor.Task(notebook, {**parameters, "seed": s}) for s in mine]
+    outcomes = iter(executor.run_all(root, tasks, cache_dir, force=force, scheduler=scheduler, workers=workers, log=log))
+
+    judged, failures = [], []
+    for paper, notebook, parameters, mine in plan:
+        claims = [c for c in paper.claims if c.notebook == notebook]
+        done = [next(outcomes) for _ in mine]
+        failed = [o for o in done if o.error is not None]
+        if failed:
+            for o in failed:
+                print(f"{paper.stem}: {notebook} seed {o.task.seed} failed: {o.error}", file=log)
+            judged += [Row(c, "not run") for c in claims]
+            failures.append(notebook)
+            continue
+        runs = [{"seed": o.task.seed, "metrics": o.result.metrics, "seconds": o.result.seconds, "worker": o.worker} for o in done]
+        source = f"{notebook} ({scale} run, {len(runs)} seed{'s' if len(runs) > 1 else ''})"
+        kept = {k: v for k, v in parameters.items() if k != "scale"}
+        record = _records.make(paper.stem, notebook, scale, kept, runs, root, pooled=_pooled(claims))
+        if not smoke:
+            for c in claims:  # a record that cannot be judged is not written
+                _claims.verdict(c, record["metrics"], source=source)
+            written = _records.write(_records.path_for(root, paper.stem, notebook), record)
+            print(f"record: {written.relative_to(root)} ({len(runs)} seeds, {record['seconds']:.1f} s)", file=log)
+        for c in claims:
+            if smoke:
+                row = _judge(c, record["metrics"], True, source)
+            else:
+                row = judge_seeds(c, record, source)
+            row.record, row.state = (record, "current") if not smoke else (None, None)
+            judged.append(row)
 
     if smoke:
         print("smoke scale: the verdicts are those of the smoke rules; no record is written and the baseline is not read", file=out)
