@@ -216,7 +216,7 @@ def test_a_record_has_hardware_versions_and_commit_and_round_trips(tmp_path):
     record = records.make("demo", "notebooks/demo.md", "full", {}, [{"seed": 0, "metrics": {"value": 3, "n_networks": 4, "backend": "numpy on CPU"}, "seconds": 1.5}], ROOT)
     assert record["networks"] == 4 and record["hardware"]["cores"] >= 1 and record["hardware"]["cpu"]
     assert record["packages"]["numpy"] and len(record["git"]["commit"]) == 40
-    assert record["source_hash"] == records.tree_hash("demo") and record["backend"] == "numpy on CPU"
+    assert record["source_hash"] == records.tree_hash(ROOT / "notebooks/demo.md") and record["backend"] == "numpy on CPU"
     path = records.write(tmp_path / "demo.json", record)
     assert records.read(path) == record
 

@@ -169,7 +169,7 @@ def test_a_worse_verdict_fails_every_run_until_it_is_accepted(book):
     assert run(accept=True)[0] == 0
     assert json.loads(baseline.read_text()) == {"demo.value": "holds"}
     record = records.path_for(book, "demo", "notebooks/demo.md")
-    assert records.read(record)["metrics"]["value"] == 3 and records.read(record)["source_hash"] == records.tree_hash("demo")
+    assert records.read(record)["metrics"]["value"] == 3 and records.read(record)["source_hash"] == records.tree_hash(book / "notebooks/demo.md")
 
     edit(book, "published: 3", "published: 30")  # now outside our 2..4
     for _ in range(2):  # the first run and the next: it does not heal itself

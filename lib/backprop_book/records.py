@@ -19,9 +19,9 @@ rule's counts per network) and ``spread`` each number's lowest and highest value
 seeds. Schema 1 records (one seed, before issue 16) read as one run.
 
 ``source_hash`` is the hash of what a run's metrics depend on (:func:`metric_sources`: the
-core library, the paper's own package and the notebook set-up, not the book's presentation
-code nor the other papers' packages): a record whose hash differs from the tree's is stale
-(:func:`staleness`). ``backend`` is what actually
+library modules the notebook imports, followed through their own imports, and the notebook
+set-up; not the book's presentation code, nor modules the notebook never reaches): a record
+whose hash differs from the tree's is stale (:func:`staleness`). ``backend`` is what actually
 ran (the notebook's own metric ``backend`` when it records one, else the resolved
 ``device`` parameter), not merely what the machine has. Both are absent from records
 written before they existed; such a record reads as "stale: unknown". A metric is
@@ -35,6 +35,7 @@ the metrics, so a changed rule needs no new run).
 
 from __future__ import annotations
 
+import ast
 import datetime as _dt
 import hashlib
 import importlib.metadata
@@ -149,30 +150,84 @@ def git_state(root: Path | str) -> dict:
         return {"commit": None, "dirty": None}
 
 
-def metric_sources(paper: str | None = None) -> list[Path]:
-    """The files a run's metrics depend on: the core library (``lib/backprop`` without the papers'
-    packages), the paper's own package (``lib/backprop/papers/<paper>``, where there is one) and the
-    notebook set-up (``backprop_book/notebook.py``). The scoreboard's rendering, the runner and the
-    other papers' packages are left out: an edit there changes no number."""
-    import backprop
+def _imported(source: str, package: str = "") -> set[str]:
+    """The modules of the library that ``source`` imports (``from x import y`` names ``x.y`` too)."""
+    found = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a cell of IPython magics: nothing of ours to find
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names}
+    return {m for m in found if m == "backprop" or m.startswith("backprop.")}
 
-    core = Path(backprop.__file__).resolve().parent
-    files = [p for p in core.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-             and not (p.relative_to(core).parts[0] == "papers" and len(p.relative_to(core).parts) > 2)]
-    if paper and (core / "papers" / paper).is_dir():
-        files += [p for p in (core / "papers" / paper).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+
+def metric_sources(notebook: Path | str) -> list[Path]:
+    """The files a run's metrics depend on: every module of the library (``backprop``) that the
+    notebook imports, and those they import in turn (with their packages' ``__init__``), and the
+    notebook set-up ``backprop_book/notebook.py``. The book's presentation code, the runner and the
+    modules the notebook never reaches are left out: an edit there changes no number of it."""
+    import importlib.util
+
+    from backprop_book.runner import read_notebook
+
+    cells = [c.source for c in read_notebook(Path(notebook)).cells if c.cell_type == "code"]
+    todo = set().union(*(_imported(c) for c in cells)) | {"backprop"}
+    seen, files = set(), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            continue  # a name imported from a module, not a module
+        files.add(Path(spec.origin).resolve())
+        package = name if spec.submodule_search_locations else name.rpartition(".")[0]
+        todo |= _imported(Path(spec.origin).read_text(), package)
+        todo |= {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}  # the packages above it
     return sorted(files) + [Path(__file__).resolve().parent / "notebook.py"]
 
 
-def tree_hash(paper: str | None = None) -> str:
-    """The hash of :func:`metric_sources` in this tree (what a fresh record of ``paper`` carries)."""
+def _code_of(path: Path) -> bytes:
+    """A Python file's code without its comments and docstrings (an edit of the prose changes no
+    number); other files as they are."""
+    if path.suffix != ".py":
+        return path.read_bytes()
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
+def tree_hash(notebook: Path | str) -> str:
+    """The hash of the code of :func:`metric_sources` of ``notebook`` in this tree (what a fresh
+    record carries); for a notebook that is not there, of the whole library."""
     import backprop
 
     base = Path(backprop.__file__).resolve().parents[1]
+    if Path(notebook).is_file():
+        files = metric_sources(notebook)
+    else:
+        files = sorted(p for p in (base / "backprop").rglob("*.py")) + [Path(__file__).resolve().parent / "notebook.py"]
     h = hashlib.sha256()
-    for f in metric_sources(paper):
+    for f in files:
         h.update(f.relative_to(base).as_posix().encode())
-        h.update(f.read_bytes())
+        h.update(_code_of(f))
     return h.hexdigest()
 
 
@@ -190,15 +245,17 @@ def backend_that_ran(metrics: dict, parameters: dict) -> str:
         return f"device={device}"
 
 
-def staleness(record: dict | None, current: str | None = None) -> str | None:
+def staleness(record: dict | None, current: str | None = None, root: Path | str = ".") -> str | None:
     """``"current"``, ``"stale"`` (the record's source hash is not the tree's), ``"stale: unknown"``
     (a record from before source hashes), or None without a record. ``current``: :func:`tree_hash`
-    of the record's paper."""
+    of the record's notebook (found below ``root``)."""
     if record is None:
         return None
     if "source_hash" not in record:
         return "stale: unknown"
-    return "current" if record["source_hash"] == (current or tree_hash(record["paper"])) else "stale"
+    if current is None:
+        current = tree_hash(Path(root) / record["notebook"])
+    return "current" if record["source_hash"] == current else "stale"
 
 
 def runs_of(record: dict) -> list[dict]:
@@ -268,7 +325,7 @@ def make(paper: str, notebook: str, scale: str, parameters: dict, runs: list[dic
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "hardware": hardware(summary.get("backend") if isinstance(summary.get("backend"), str) else None),
         "packages": packages(), "git": git_state(root),
-        "source_hash": tree_hash(paper), "backend": backend_that_ran(summary, parameters),
+        "source_hash": tree_hash(Path(root) / notebook), "backend": backend_that_ran(summary, parameters),
     }
     check(record, "the new record")
     return record

@@ -169,14 +169,16 @@ def rows(root: Path | str, papers: list | None = None) -> list[Row]:
     """The scoreboard: every claim with its verdict from the latest record, and that record's staleness."""
     root = Path(root)
     papers = _claims.load_all(root) if papers is None else papers
-    current = {}  # paper -> the tree's hash of what its metrics depend on
+    current = {}  # notebook -> the tree's hash of what its metrics depend on
     out = []
     for paper in papers:
         for claim in paper.claims:
             record = load_record(root, claim)
             source = _records.path_for(root, claim.paper, claim.notebook)
             row = judge_seeds(claim, record, source) if record else _judge(claim, None, False, source)
-            row.record, row.state = record, _records.staleness(record, current.setdefault(claim.paper, _records.tree_hash(claim.paper)))
+            if record and claim.notebook not in current:
+                current[claim.notebook] = _records.tree_hash(root / claim.notebook)
+            row.record, row.state = record, _records.staleness(record, current.get(claim.notebook))
             out.append(row)
     return out
 

@@ -53,7 +53,7 @@ def section(root: Path | str, notebook: str) -> str | None:
                        "makes one, over the seeds its claims file asks for.\n")
     runs = _records.runs_of(record)
     seeds = [r["seed"] for r in runs]
-    state = _records.staleness(record)
+    state = _records.staleness(record, root=root)
     commit = (record["git"].get("commit") or "?")[:7] + (" with uncommitted changes" if record["git"].get("dirty") else "")
     text = [head, f"This page is one run. The full-scale record of this notebook holds {len(runs)} seed"
             f"{'s' if len(runs) > 1 else ''} ({', '.join(map(str, seeds))}), run at commit {commit} on "
