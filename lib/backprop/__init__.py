@@ -19,6 +19,7 @@ The package has three layers; each may import the ones above it, never below:
    - ``td_lambda``    TD(lambda) with eligibility traces
    - ``checkpoint``   safe checkpoints (no pickles) for long runs
    - ``seedstats``    statistics over many seeds
+   - ``fir``          finite-impulse-response synapses, temporal backpropagation
    - ``datafiles``    data files: found in ../shared/data or downloaded with a checksum
    - ``flops``        floating-point operations of a program's matrix products (through torch)
    - ``progress``, ``named``  a progress bar imported only when shown; lookups by name

@@ -94,8 +94,9 @@ def build(root: Path | str = ".", scale: str = "full", output_root: Path | str |
     build_dir = Path(output_root or root).resolve() / "_build"
     source = build_dir / "source"
     registered = registered_parameters(root)
-    tasks = [Task(nb.relative_to(root).as_posix(), {**registered.get(nb.relative_to(root).as_posix(), {}), "scale": scale})
-             for nb in notebooks(root)]
+    # a reproduction's page is the first seed of its record (seed 0): the same task, so one cached run
+    tasks = [Task(nb.relative_to(root).as_posix(), {**registered[rel], "scale": scale, "seed": 0} if (rel := nb.relative_to(root).as_posix()) in registered
+                  else {"scale": scale}) for nb in notebooks(root)]
     outcomes = run_all(root, tasks, build_dir / "executed", force=force, scheduler=scheduler, workers=workers, log=log)
     failed = [o for o in outcomes if o.error is not None]
     if failed:

@@ -259,12 +259,18 @@ def connect(scheduler: str | None = None, workers: int | None = None):
 
 
 def run_all(root: Path | str, tasks: list[Task], cache_dir: Path | str, force: bool = False,
-            scheduler: str | None = None, workers: int | None = None, log=sys.stderr) -> list[Outcome]:
+            scheduler: str | None = None, workers: int | None = None, log=sys.stderr,
+            expected: dict | None = None, on_done=None) -> list[Outcome]:
     """Run every task (or reuse its cached run); returns an :class:`Outcome` per task, in order.
 
-    A task that fails is reported in its outcome and does not stop the others. Ctrl-C stops the
-    cluster's work; what finished is stored and reused next time.
+    ``expected``: seconds a run of each notebook (by stem) is expected to take, e.g. from its
+    last record; the longest start first, and the estimate of the time left uses them.
+    ``on_done(outcome)`` is called as each task is settled (cached ones first), e.g. to write
+    a record as soon as a notebook's seeds are all done. A task that fails is reported in its
+    outcome and does not stop the others. Ctrl-C stops the cluster's work; what finished is
+    stored and reused next time.
     """
+    on_done = on_done or (lambda outcome: None)
     root, cache_dir = Path(root).resolve(), Path(cache_dir).resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
     outcomes = [Outcome(t) for t in tasks]
@@ -284,10 +290,15 @@ def run_all(root: Path | str, tasks: list[Task], cache_dir: Path | str, force: b
     reused = sum(o.worker == "cache" for o in outcomes)
     if reused:
         print(f"reusing {reused} finished run{'s' if reused > 1 else ''} from {cache_dir}", file=log)
+    for o in outcomes:
+        if o.result is not None or o.error is not None:
+            on_done(o)
     if not todo:
         return outcomes
     timings = _timings(cache_dir)
-    expected = {k.split(":")[0]: v for k, v in timings.items() if k.endswith(":" + str(tasks[0].parameters.get("scale")))}
+    expected = {**{k.split(":")[0]: v for k, v in timings.items() if k.endswith(":" + str(tasks[0].parameters.get("scale")))},
+                **(expected or {})}
+    todo.sort(key=lambda item: -expected.get(Path(tasks[item[0]].notebook).stem, 0))  # the longest first
 
     if len(todo) == 1 and not (scheduler or os.environ.get(ENV_SCHEDULER)):
         (i, planned), = todo
@@ -302,11 +313,12 @@ def run_all(root: Path | str, tasks: list[Task], cache_dir: Path | str, force: b
         except runner.NotebookError as exc:
             outcomes[i].error = exc
         progress.finished(outcomes[i], [])
+        on_done(outcomes[i])
         return outcomes
 
     client = connect(scheduler, workers)
     try:
-        return _on_cluster(client, root, tasks, todo, outcomes, expected, cache_dir, log)
+        return _on_cluster(client, root, tasks, todo, outcomes, expected, cache_dir, log, on_done)
     finally:
         cluster = client.cluster
         client.close()
@@ -314,7 +326,7 @@ def run_all(root: Path | str, tasks: list[Task], cache_dir: Path | str, force: b
             cluster.close()
 
 
-def _on_cluster(client, root, tasks, todo, outcomes, expected, cache_dir, log) -> list[Outcome]:
+def _on_cluster(client, root, tasks, todo, outcomes, expected, cache_dir, log, on_done) -> list[Outcome]:
     from distributed import as_completed
 
     n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) if hasattr(client, "scheduler_info") else 1
@@ -333,6 +345,7 @@ def _on_cluster(client, root, tasks, todo, outcomes, expected, cache_dir, log) -
         future = client.submit(
             _remote, task.notebook, task.parameters, runner.code_fingerprint(planned.nb), library, str(root),
             key=f"{planned.path.stem}-seed{task.seed}-{planned.key.rsplit('-', 1)[-1]}", pure=False, retries=1,
+            priority=int(expected.get(planned.path.stem, 0)),
             resources={"GPU": 1} if task.needs_gpu else None,
         )
         futures[future] = (i, planned)
@@ -351,6 +364,7 @@ def _on_cluster(client, root, tasks, todo, outcomes, expected, cache_dir, log) -
             except Exception as exc:  # a worker's failure that is not the notebook's: say what it was
                 outcomes[i].error = RuntimeError(f"{type(exc).__name__}: {exc}")
             progress.finished(outcomes[i], [tasks[futures[f][0]] for f in pending])
+            on_done(outcomes[i])
     except KeyboardInterrupt:
         client.cancel(list(pending))
         done = sum(o.result is not None for o in outcomes)

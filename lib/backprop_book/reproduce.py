@@ -329,19 +329,25 @@ def reproduce(
             parameters = {**extra, "scale": scale, **({"device": device} if device else {})}
             plan.append((paper, notebook, parameters, mine))
             tasks += [executor.Task(notebook, {**parameters, "seed": s}) for s in mine]
-    outcomes = iter(executor.run_all(root, tasks, cache_dir, force=force, scheduler=scheduler, workers=workers, log=log))
+    expected = {}  # seconds per run of each notebook, from its last record: the longest start first
+    for paper, notebook, _, _ in plan:
+        old = _records.read_if_any(_records.path_for(root, paper.stem, notebook)) if not smoke else None
+        if old:
+            expected[Path(notebook).stem] = old["seconds"] / len(_records.runs_of(old))
 
-    judged, failures = [], []
-    for paper, notebook, parameters, mine in plan:
+    settled: dict[str, list] = {}
+    judged, failures, written = [], [], set()
+
+    def settle(paper, notebook, parameters, mine, done):
+        """All seeds of one notebook are done: write its record (full scale) and judge its claims."""
         claims = [c for c in paper.claims if c.notebook == notebook]
-        done = [next(outcomes) for _ in mine]
         failed = [o for o in done if o.error is not None]
         if failed:
             for o in failed:
                 print(f"{paper.stem}: {notebook} seed {o.task.seed} failed: {o.error}", file=log)
-            judged += [Row(c, "not run") for c in claims]
+            judged.extend(Row(c, "not run") for c in claims)
             failures.append(notebook)
-            continue
+            return
         runs = [{"seed": o.task.seed, "metrics": o.result.metrics, "seconds": o.result.seconds, "worker": o.worker} for o in done]
         source = f"{notebook} ({scale} run, {len(runs)} seed{'s' if len(runs) > 1 else ''})"
         kept = {k: v for k, v in parameters.items() if k != "scale"}
@@ -349,15 +355,31 @@ def reproduce(
         if not smoke:
             for c in claims:  # a record that cannot be judged is not written
                 _claims.verdict(c, record["metrics"], source=source)
-            written = _records.write(_records.path_for(root, paper.stem, notebook), record)
-            print(f"record: {written.relative_to(root)} ({len(runs)} seeds, {record['seconds']:.1f} s)", file=log)
+            path = _records.write(_records.path_for(root, paper.stem, notebook), record)
+            print(f"record: {path.relative_to(root)} ({len(runs)} seeds, {record['seconds']:.1f} s)", file=log)
         for c in claims:
-            if smoke:
-                row = _judge(c, record["metrics"], True, source)
-            else:
-                row = judge_seeds(c, record, source)
+            row = _judge(c, record["metrics"], True, source) if smoke else judge_seeds(c, record, source)
             row.record, row.state = (record, "current") if not smoke else (None, None)
             judged.append(row)
+
+    by_notebook = {nb: (paper, nb, parameters, mine) for paper, nb, parameters, mine in plan}
+
+    def on_done(outcome):
+        entry = by_notebook[outcome.task.notebook]
+        settled.setdefault(outcome.task.notebook, []).append(outcome)
+        if len(settled[outcome.task.notebook]) == len(entry[3]):
+            done = sorted(settled[outcome.task.notebook], key=lambda o: o.task.seed)
+            try:
+                settle(*entry, done)
+            except _claims.ClaimsError as exc:  # e.g. a metric a claim needs is missing: say so, run on
+                print(f"{entry[0].stem}: {entry[1]}: {exc}", file=log)
+                judged.extend(Row(c, "not run") for c in entry[0].claims if c.notebook == entry[1])
+                failures.append(entry[1])
+
+    executor.run_all(root, tasks, cache_dir, force=force, scheduler=scheduler, workers=workers, log=log,
+                     expected=expected, on_done=on_done)
+    order = {c.full_id: i for i, (paper, _, _, _) in enumerate(plan) for c in paper.claims}
+    judged.sort(key=lambda r: order.get(r.claim.full_id, 0))
 
     if smoke:
         print("smoke scale: the verdicts are those of the smoke rules; no record is written and the baseline is not read", file=out)
