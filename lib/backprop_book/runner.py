@@ -253,7 +253,7 @@ def execute(planned: Planned, workdir: Path | str, on_cell=None) -> dict:
         if not (workdir / "metrics.json").is_file():
             raise NotebookError(f"{path}: ran, but wrote no metrics to its metrics_path")
         metrics = json.loads((workdir / "metrics.json").read_text())
-    _tidy_injected_cell(workdir / "notebook.ipynb")
+    _tidy_injected_cell(workdir / "notebook.ipynb", path)
     return {"metrics": metrics, "seconds": seconds, "ipynb": (workdir / "notebook.ipynb").read_bytes()}
 
 
@@ -399,12 +399,15 @@ def _describe(parameters: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in sorted(parameters.items())) or "defaults"
 
 
-def _tidy_injected_cell(ipynb: Path) -> None:
+def _tidy_injected_cell(ipynb: Path, source: Path | None = None) -> None:
     """Drop the machine-specific ``metrics_path`` line from papermill's injected cell,
-    and fold its input away in the book (a reader can still unfold it)."""
+    and fold its input away in the book (a reader can still unfold it); papermill's record
+    of its input is the notebook's name (given a notebook object, it keeps a whole copy)."""
     import nbformat
 
     nb = nbformat.read(ipynb, as_version=4)
+    if source is not None and "papermill" in nb.metadata:
+        nb.metadata.papermill["input_path"] = Path(source).name
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             lines = [ln for ln in cell.source.splitlines() if not ln.startswith("metrics_path")]
