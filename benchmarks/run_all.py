@@ -75,6 +75,12 @@ def _tdgammon(r):
     return out
 
 
+def _workers(r):
+    papers = ", ".join(r["papers"])
+    return [(f"backprop reproduce, {r['most_workers']} Dask workers vs 1", r["speedup"], ">= 1.7", r["speedup"] >= 1.7,
+             f"{papers} at {r['scale']} scale, {r['seeds']} seeds, {r['rows'][0]['runs']} runs")]
+
+
 # name: (arguments for a quick run, arguments for a full run, headline extractor)
 SUITE = {
     "mlp_step": (["--quick"], [], _mlp),
@@ -82,6 +88,7 @@ SUITE = {
     "batched_seeds": (["--seeds", "256"], [], _batched),
     "lenet1989_speed": (["--examples", "300", "--repeats", "2"], [], _lenet),
     "tdgammon_speed": (["--games", "60"], [], _tdgammon),
+    "reproduce_workers": (["--scale", "smoke", "--seeds", "2"], [], _workers),
 }
 
 

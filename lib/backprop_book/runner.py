@@ -3,12 +3,15 @@
 A notebook is MyST markdown (``notebooks/*.md``), read with jupytext and executed
 by papermill with chosen parameters. The executed ``.ipynb`` and the metrics the
 notebook writes (see :mod:`backprop_book.notebook`) are kept in a cache folder under
-a key made of the notebook's text, the parameters, the source of the
-library and the environment (the installed packages' versions, and what
-``device="auto"`` resolves to on this machine): a change in any of them executes the notebook again (Jupyter
-Book's own cache looks only at the notebook's code cells and would miss an edit
-in ``lib/``); a notebook that reads other files (the scoreboard reads the
-claims and the records) declares them in its front matter. An entry is complete only when its ``run.json`` exists, which is
+a key made of the notebook's code, the parameters, the library code the notebook
+reaches (the ``backprop`` modules it imports, followed through theirs, without
+comments and docstrings: :func:`backprop_book.records.tree_hash`), the claims files
+that name it and the environment (the installed packages' versions, and what
+``device="auto"`` resolves to on this machine): a change in any of them executes the
+notebook again (Jupyter Book's own cache looks only at the notebook's code cells and
+would miss an edit in ``lib/``). The book's presentation code (how a table is drawn)
+is not part of the key: ``--force`` redraws. A notebook that reads other files (the
+scoreboard reads the claims and the records) declares them in its front matter. An entry is complete only when its ``run.json`` exists, which is
 written last, so an interrupted run is never mistaken for a finished one.
 
 The key holds the notebook's **code** only (:func:`code_fingerprint`): an edit of its prose or
@@ -147,13 +150,30 @@ def code_fingerprint(nb) -> str:
     return json.dumps({"cells": cells, "kernel": nb.metadata.get("kernelspec", {}).get("name")})
 
 
-def _cache_key(path: Path, parameters: dict, library_dirs, inputs=(), nb=None) -> str:
+def _claims_files(path: Path) -> list[Path]:
+    """The claims files that name the notebook: its page shows their published values and verdicts."""
+    from backprop_book.build import find_root
+
+    try:
+        folder = find_root(path.parent) / "reproductions"
+    except FileNotFoundError:
+        return []
+    rel = path.relative_to(folder.parent).as_posix() if path.is_relative_to(folder.parent) else path.name
+    return sorted(f for f in folder.glob("*.yaml") if rel in f.read_text())
+
+
+def _cache_key(path: Path, parameters: dict, library_dirs=None, inputs=(), nb=None) -> str:
+    """The key of a run: the notebook's code, the parameters, the environment, the library code the
+    notebook reaches (:func:`backprop_book.records.tree_hash`; or every file of ``library_dirs``),
+    the claims files that name it and its declared inputs."""
+    from backprop_book.records import tree_hash
+
     h = hashlib.sha256()
     h.update(code_fingerprint(nb if nb is not None else read_notebook(path)).encode())
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     h.update(environment().encode())
-    h.update(source_hash(*library_dirs).encode())
-    for p in inputs:
+    h.update((source_hash(*library_dirs) if library_dirs is not None else tree_hash(path)).encode())
+    for p in [*_claims_files(path), *inputs]:
         h.update(p.read_bytes() if p.is_file() else source_hash(p).encode())
     return h.hexdigest()[:20]
 
@@ -182,7 +202,7 @@ class Planned:
 
 
 def plan(path: Path | str, parameters: dict | None = None, cache_dir: Path | str = "_build/executed",
-         library_dirs=LIBRARY_DIRS) -> Planned:
+         library_dirs=None) -> Planned:
     """Check ``parameters`` against the notebook's parameters cell and find its cache entry."""
     path = Path(path).resolve()
     parameters = dict(parameters or {})
@@ -280,7 +300,7 @@ def run_notebook(
     parameters: dict | None = None,
     cache_dir: Path | str = "_build/executed",
     force: bool = False,
-    library_dirs=LIBRARY_DIRS,
+    library_dirs=None,
     log=sys.stderr,
     on_cell=None,
 ) -> Result:
