@@ -231,14 +231,19 @@ def setup(app):
     ``ipynb_source``; afterwards the "download source" button is pointed at the
     ``.md``. The download menu then offers both.
 
-    Repository, source, issue and launch (Binder, Colab) links all come from one
-    setting, ``repository.url`` in ``_config.yml``; while it is empty they are left
-    out, rather than pointing somewhere wrong.
+    Repository, source, issue and launch (Binder) links all come from one setting,
+    ``repository.url`` in ``_config.yml`` (or ``$BACKPROP_BOOK_REPOSITORY_URL``, see
+    :func:`stage_config`); while it is empty they are left out, rather than pointing
+    somewhere wrong. The theme points the launch links at the staged ``.ipynb``, which the
+    repository does not have: Binder's is pointed at the ``.md``, which the ``binder/``
+    environment opens as a notebook (jupytext); Colab's is dropped, since Colab opens
+    only ``.ipynb`` files from a repository.
     """
     app.connect("config-inited", _repository_links)
     app.connect("html-page-context", _unique_scripts)
     app.connect("html-page-context", _markdown_source, priority=500)
     app.connect("html-page-context", _download_markdown, priority=502)
+    app.connect("html-page-context", _launch_markdown, priority=502)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -249,6 +254,23 @@ def _repository_links(app, config) -> None:
         options.update(use_repository_button=True, use_source_button=True, use_issues_button=True)
     else:
         options.pop("launch_buttons", None)  # the theme cannot make launch links without a repository
+
+
+def _launch_markdown(app, pagename, templatename, context, doctree) -> None:
+    if not _has_markdown_source(app, pagename, context):
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        kept = []
+        for button in group.get("buttons", []):
+            if button.get("text") == "Colab":
+                continue
+            if button.get("text") == "Binder" and button["url"].endswith(pagename + ".ipynb"):
+                button["url"] = button["url"].removesuffix(".ipynb") + ".md"
+            kept.append(button)
+        group["buttons"] = kept
+    context["header_buttons"] = [g for g in context.get("header_buttons", []) if g.get("label") != "launch-buttons" or g["buttons"]]
 
 
 def _unique_scripts(app, pagename, templatename, context, doctree) -> None:
