@@ -166,7 +166,7 @@ def stage_config(root: Path, dest: Path, environ=os.environ) -> dict:
     config = yaml.safe_load(text)
     url, branch = environ.get(REPOSITORY_URL, "").strip(), environ.get(REPOSITORY_BRANCH, "").strip()
     if url:
-        url = url.removesuffix(".git").rstrip("/")
+        url = url.rstrip("/").removesuffix(".git")
         if not _REPOSITORY.match(url):
             raise ValueError(f"{REPOSITORY_URL}={environ[REPOSITORY_URL]!r}: expected a repository's address, "
                              "https://github.com/OWNER/REPO (or gitlab.com)")
