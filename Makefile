@@ -45,9 +45,10 @@ reproduce: $(STAMP)
 # JupyterLab on the notebooks, to rerun one by hand: the MyST .md files open as notebooks
 # (jupytext; binder/lab/settings makes that the default), run with the book's kernel and
 # library (this environment's), and save back as MyST. tests/test_lab.py starts it the same way.
+# (As root, in a container, JupyterLab wants --allow-root.)
 LAB_FLAGS := --ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks --LabApp.app_settings_dir=$(CURDIR)/binder/lab/settings
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_FLAGS)
+	$(BIN)/jupyter lab $(LAB_FLAGS) $(if $(SUDO),,--allow-root)
 
 # External links of the full book, checked on the network: not part of `make test`.
 linkcheck-external: book

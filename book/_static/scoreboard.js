@@ -64,6 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
     button.className = "count";
     button.textContent = count.textContent;
     const p = count.dataset.paper || "", v = count.dataset.verdict || "";
+    Object.assign(button.dataset, count.dataset);
     button.title = `Show the ${count.textContent} claims` + (p ? ` of ${p}` : "") + (v ? ` whose verdict is “${v}”` : "");
     button.addEventListener("click", () => {
       paper.value = p;
