@@ -444,7 +444,7 @@ def html_table(rows: list[Row], caption: str, links: bool = True) -> str:
     (claim, ours, paper, verdict, seeds), the wording, source and rule folded under the claim
     (``<details>``); every row given, facts included (the scoreboard page passes the falsifiable
     ones, and the facts to :func:`facts_table`). Each row carries its paper and verdict
-    (``data-paper``, ``data-verdict``) for the page's filters (``book/_static/book.js``)."""
+    (``data-paper``, ``data-verdict``) for the page's filters (``book/_static/scoreboard.js``)."""
     body = []
     for r in rows:
         summary = f"<strong>{_breakable(r.claim.full_id)}</strong>"
@@ -457,7 +457,7 @@ def html_table(rows: list[Row], caption: str, links: bool = True) -> str:
 
 def summary_table(rows: list[Row], caption: str = "Falsifiable claims per paper and verdict") -> str:
     """How many falsifiable claims of each paper hold, are inconclusive, miss or were not run, with
-    the totals; on the scoreboard page, a count is also a filter of the table of claims (book.js)."""
+    the totals; on the scoreboard page, a count is also a filter of the table of claims (scoreboard.js)."""
     claims = [r for r in rows if r.claim.falsifiable]
     papers = list(dict.fromkeys(r.claim.paper for r in claims))
 
