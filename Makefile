@@ -15,7 +15,7 @@ NODE     := node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test gpu venv lock clean linkcheck-external reproduce bench
+.PHONY: book test gpu venv lock clean linkcheck-external reproduce bench lab
 
 book: $(STAMP) $(NODE)
 	$(BIN)/backprop book --scale full
@@ -41,6 +41,14 @@ bench: $(STAMP)
 # Run every registered reproduction at full scale, write its record, print the scoreboard.
 reproduce: $(STAMP)
 	$(BIN)/backprop reproduce --scale full
+
+# JupyterLab on the notebooks, to rerun one by hand: the MyST .md files open as notebooks
+# (jupytext; binder/lab/settings makes that the default), run with the book's kernel and
+# library (this environment's), and save back as MyST. tests/test_lab.py starts it the same way.
+# (As root, in a container, JupyterLab wants --allow-root.)
+LAB_FLAGS := --ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks --LabApp.app_settings_dir=$(CURDIR)/binder/lab/settings
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(LAB_FLAGS) $(if $(SUDO),,--allow-root)
 
 # External links of the full book, checked on the network: not part of `make test`.
 linkcheck-external: book

@@ -1,14 +1,18 @@
 """The built book in a real browser, with the network off.
 
 Debian's Chromium (``/usr/bin/chromium``, or ``$CHROMIUM``; ``make test`` installs it),
-driven by Playwright, opens every page of the smoke-scale book twice: served by a
-local ``http.server`` and straight from the file system. Every request that would
-leave the machine goes to a closed port, and is reported. On each page: no console
-errors or uncaught exceptions, no failed or non-local request, every image loads
-(and, in the text, says what it shows), every equation is typeset by MathJax, every
-audio element has a playable source, and axe-core finds no serious or critical
-accessibility violation. Search, page navigation, the light/dark switch and the
-download menu are used as a reader would. Screenshots go to ``_build/screenshots/``.
+driven by Playwright, opens every page of the smoke-scale book three times: served by a
+local ``http.server`` at a laptop's width (1280 px) and a phone's (390 px), and straight
+from the file system at 1280 px. Every request that would leave the machine goes to a
+closed port, and is reported. On each page: the page is no wider than the window (the
+main column does not overflow it), no console errors or uncaught exceptions, no failed
+or non-local request, every image loads (and, in the text, says what it shows), every
+equation is typeset by MathJax, every audio element has a playable source, and axe-core
+finds no serious or critical accessibility violation (at both widths). Search, page
+navigation, the light/dark switch, the download menu and the scoreboard's filters are
+used as a reader would; at both widths every column of the scoreboard is on screen.
+Screenshots of the landing page, the scoreboard and a reproduction at both widths go to
+``_build/screenshots/``.
 
 The first tests run the same checks on small pages broken on purpose, so that a
 check that stopped seeing anything would fail.
@@ -52,6 +56,9 @@ LOCAL = ("file:", "data:", "blob:", "about:", "http://127.0.0.1:", "http://local
 # Every page the book has: the table of contents, the landing redirect, search and index.
 PAGES = ["index.html", *(entry + ".html" for entry in book.toc_files(ROOT)), "search.html", "genindex.html"]
 NOTEBOOK_PAGE = next(p for p in PAGES if p.startswith("notebooks/"))
+SCOREBOARD = "notebooks/scoreboard.html"
+REPRODUCTION = "notebooks/rhw1986_pdp_xor.html"
+WIDTHS = {"laptop": 1280, "phone": 390}
 
 
 # ---------------------------------------------------------------- what is checked on a page
@@ -87,6 +94,15 @@ AUDIO_JS = """async () => Promise.all([...document.querySelectorAll("audio")].ma
   a.preload = "metadata";
   a.load();
 })))"""
+
+# How far the page, and its main column, reach beyond the window (a wide block that scrolls
+# inside itself, like a long line of code, is no overflow).
+OVERFLOW_JS = """() => {
+  const main = document.querySelector("main") || document.body;
+  return {page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          main: main.scrollWidth - main.clientWidth,
+          width: document.documentElement.clientWidth};
+}"""
 
 AXE_JS = """async () => {
   // The theme's Font Awesome turns <i> icons into inline SVG asynchronously; let it
@@ -127,6 +143,10 @@ def check_page(context, url: str, accessibility: bool = True, lands_on: str | No
     if lands_on:
         page.wait_for_url(lands_on)
         page.wait_for_load_state("load")
+    overflow = page.evaluate(OVERFLOW_JS)
+    if overflow["page"] > 0 or overflow["main"] > 0:
+        problems.append(f"wider than the window ({overflow['width']} px): the page by {overflow['page']} px, "
+                        f"its main column by {overflow['main']} px")
     math_report = page.evaluate(MATH_JS)
     if math_report["typeset"] < math_report["total"]:
         problems.append(f"{math_report['total'] - math_report['typeset']} of {math_report['total']} equations not typeset")
@@ -196,6 +216,15 @@ def context(browser):
 
 
 @pytest.fixture(scope="module")
+def contexts(browser):
+    """One context per width, shared by the module's tests (a tab is opened per page)."""
+    made = {name: browser.new_context(viewport={"width": width, "height": 800}) for name, width in WIDTHS.items()}
+    yield made
+    for context in made.values():
+        context.close()
+
+
+@pytest.fixture(scope="module")
 def site(smoke_book):
     with serve(smoke_book) as base:
         yield base
@@ -228,6 +257,17 @@ def test_the_checks_pass_a_good_page(context, tmp_path):
         '<audio controls><source src="tone.wav" type="audio/wav"></audio></article></main></body></html>')
     with serve(tmp_path) as base:
         assert check_page(context, base + "good.html") == []
+
+
+def test_the_checks_find_a_page_wider_than_the_window(contexts, tmp_path):
+    (tmp_path / "wide.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Wide</title><link rel="icon" href="data:,"></head>'
+        '<body><main><article><h1>Wide</h1><table><tr><td style="white-space: nowrap">' + "a very long line " * 20
+        + '</td></tr></table><pre style="overflow-x: auto">' + "code that scrolls inside itself " * 20
+        + '</pre></article></main></body></html>')
+    with serve(tmp_path) as base:
+        problems = check_page(contexts["phone"], base + "wide.html", accessibility=False)
+    assert len(problems) == 1 and problems[0].startswith("wider than the window (390 px)"), problems
 
 
 def test_the_checks_find_what_is_broken(context, tmp_path):
@@ -265,13 +305,13 @@ def test_the_page_list_is_complete(smoke_book):
     assert built == set(PAGES)
 
 
-@pytest.mark.parametrize("mode", ["http", "file"])
+@pytest.mark.parametrize("mode,width", [("http", "laptop"), ("http", "phone"), ("file", "laptop")])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_works_offline(context, site, smoke_book, page, mode):
-    # axe-core looks at the DOM, the same either way: run it once, on the served page
+def test_every_page_works_offline(contexts, site, smoke_book, page, mode, width):
+    # axe-core looks at the DOM, the same served or from the disk: run it on the served page, at both widths
     lands_on = "**/" + book.toc_files(ROOT)[0] + ".html" if page == "index.html" else None
-    problems = check_page(context, url_of(page, mode, site, smoke_book), accessibility=mode == "http", lands_on=lands_on)
-    assert not problems, f"{page} ({mode}):\n" + "\n".join(problems)
+    problems = check_page(contexts[width], url_of(page, mode, site, smoke_book), accessibility=mode == "http", lands_on=lands_on)
+    assert not problems, f"{page} ({mode}, {WIDTHS[width]} px):\n" + "\n".join(problems)
 
 
 def test_equations_are_typeset_by_the_books_own_mathjax(context, site):
@@ -370,28 +410,92 @@ def test_a_notebook_page_offers_its_ipynb_and_md(context, site):
     assert not problems, problems
 
 
-def test_screenshots_of_the_landing_and_a_reproduction_page(context, site):
+# Where each cell of the scoreboard's rows lies, against the window.
+COLUMNS_JS = """() => {
+  const rows = [...document.querySelectorAll("table.scoreboard-claims tbody tr")].filter((r) => !r.hidden);
+  const width = document.documentElement.clientWidth;
+  return {width, rows: rows.length, off: rows.flatMap((r) => [...r.cells].map((c) => {
+    const box = c.getBoundingClientRect();
+    return {claim: r.dataset.claim, column: c.dataset.label, left: box.left, right: box.right, w: box.width};
+  })).filter((c) => c.left < 0 || c.right > width + 0.5 || c.w < 20)};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_scoreboard_shows_every_column(contexts, site, width):
+    problems: list[str] = []
+    page = open_page(contexts[width], site + SCOREBOARD, problems)
+    report = page.evaluate(COLUMNS_JS)
+    assert report["rows"] > 0, "the scoreboard has no claims"
+    assert not report["off"], f"cells off the screen or squeezed at {report['width']} px: {report['off'][:5]}"
+    row = page.locator("table.scoreboard-claims tbody tr").first
+    for column in ("claim", "ours", "paper", "verdict", "seeds"):
+        assert row.locator(f'td[data-label="{column}"]').is_visible(), column
+    # the wording, source and rule are one click away
+    details = row.locator("details")
+    assert not details.locator("dl").is_visible()
+    details.locator("summary").click()
+    assert details.locator("dl").is_visible() and "the paper says" in details.inner_text() and "rule" in details.inner_text()
+    assert not problems, problems
+
+
+def test_the_scoreboard_filters_by_verdict_and_paper(contexts, site):
+    problems: list[str] = []
+    page = open_page(contexts["laptop"], site + SCOREBOARD, problems)
+    rows = page.locator("table.scoreboard-claims tbody tr")
+    total = rows.count()
+
+    def shown():
+        return page.evaluate("[...document.querySelectorAll('table.scoreboard-claims tbody tr')].filter((r) => !r.hidden)"
+                             ".map((r) => [r.dataset.paper, r.dataset.verdict])")
+
+    verdicts = {v for _, v in shown()}
+    papers = {p for p, _ in shown()}
+    for verdict in verdicts:
+        page.select_option("select[name=verdict]", verdict)
+        assert shown() and {v for _, v in shown()} == {verdict}
+        count = page.locator(f'table.scoreboard-summary tr:last-child [data-verdict="{verdict}"]').inner_text()
+        assert len(shown()) == int(count), (verdict, count)
+    page.locator(".scoreboard-filters button", has_text="Show all").click()
+    assert len(shown()) == total
+    paper = sorted(papers)[0]
+    page.select_option("select[name=paper]", paper)
+    assert {p for p, _ in shown()} == {paper}
+    assert str(len(shown())) in page.locator(".scoreboard-status").inner_text()
+    # a count of the summary is a filter too: the claims of one paper with one verdict
+    button = page.locator("table.scoreboard-summary button.count[data-paper][data-verdict]").first
+    expected = int(button.inner_text())
+    button.click()
+    assert len(shown()) == expected
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_screenshots_of_the_landing_the_scoreboard_and_a_reproduction(contexts, site, width):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    context, viewport = contexts[width], WIDTHS[width]
     page = open_page(context, site + "index.html", problems)
     page.wait_for_url(site + book.toc_files(ROOT)[0] + ".html")  # index.html forwards to the first page
-    heights = {"landing.png": page.evaluate(HEIGHT_JS)}
-    page.screenshot(path=SCREENSHOTS / "landing.png", full_page=True)
-    page = open_page(context, site + NOTEBOOK_PAGE, problems)
-    page.evaluate(MATH_JS)
     page.evaluate(IMAGES_JS)
-    heights["reproduction.png"] = page.evaluate(HEIGHT_JS)
-    page.screenshot(path=SCREENSHOTS / "reproduction.png", full_page=True)
+    shots = {f"landing-{viewport}.png": page}
+    for name, path in ((f"scoreboard-{viewport}.png", SCOREBOARD), (f"reproduction-{viewport}.png", REPRODUCTION)):
+        shots[name] = open_page(context, site + path, problems)
+        shots[name].evaluate(MATH_JS)
+        shots[name].evaluate(IMAGES_JS)
     pixels = {}
-    for name, height in heights.items():
+    for name, shot in shots.items():
+        height = shot.evaluate(HEIGHT_JS)
+        shot.screenshot(path=SCREENSHOTS / name, full_page=True)
         with Image.open(SCREENSHOTS / name) as image:
             pixels[name] = np.asarray(image.convert("RGB"))
         # the whole page (full_page: the document's height, at least the viewport's), at the viewport's width
         rows, columns = pixels[name].shape[:2]
-        assert columns == 1280 and abs(rows - max(height, 800)) <= 2, (name, pixels[name].shape, height)
-        colours, counts = np.unique(pixels[name].reshape(-1, 3), axis=0, return_counts=True)
+        assert columns == viewport and abs(rows - max(height, 800)) <= 2, (name, pixels[name].shape, height)
+        colours, counts = np.unique(pixels[name][:4000].reshape(-1, 3), axis=0, return_counts=True)
         # drawn, not blank: besides the background, text and figures cover part of the page in many shades
         assert 0.02 < 1 - counts.max() / counts.sum() < 0.9 and len(colours) > 50, (name, len(colours))
-    assert pixels["landing.png"].shape != pixels["reproduction.png"].shape or \
-        np.any(pixels["landing.png"] != pixels["reproduction.png"]), "the two screenshots are the same page"
+        shot.close()
+    first, *others = pixels.values()
+    assert all(first.shape != other.shape or np.any(first != other) for other in others), "two screenshots are the same page"
     assert not problems, problems

@@ -17,6 +17,8 @@ wires both into the pages; see :func:`setup`.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +31,11 @@ STATIC = Path("book") / "_static"  # the book's CSS and JS, staged as _static (J
 EXTRA = "_extra"  # staged folder copied verbatim into the HTML (html_extra_path in _config.yml)
 MATHJAX = Path("node_modules") / "mathjax" / "es5"  # `npm ci` puts it there (package.json)
 MATHJAX_ENTRY = "tex-mml-chtml.js"  # the combined component that _config.yml's mathjax_path names
+THUMBNAILS = Path("book") / "thumbnails"  # staged: images glued as "<name>_thumbnail" by the executed notebooks
+# The repository's public address, where the committed _config.yml leaves it empty (see stage_config)
+REPOSITORY_URL = "BACKPROP_BOOK_REPOSITORY_URL"
+REPOSITORY_BRANCH = "BACKPROP_BOOK_REPOSITORY_BRANCH"
+_REPOSITORY = re.compile(r"^https://(github\.com|gitlab\.com)/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 def find_root(start: Path | str = ".") -> Path:
@@ -110,6 +117,7 @@ def build(root: Path | str = ".", scale: str = "full", output_root: Path | str |
             shutil.copytree(root / name, source / name, ignore=shutil.ignore_patterns("_static"))
         elif (root / name).is_file():
             shutil.copy2(root / name, source / name)
+    stage_config(root, source / "_config.yml")
     if (root / STATIC).is_dir():
         shutil.copytree(root / STATIC, source / "_static")
     stage_mathjax(root, source / EXTRA / "_static" / "mathjax")
@@ -125,6 +133,7 @@ def build(root: Path | str = ".", scale: str = "full", output_root: Path | str |
         markdown = source / EXTRA / "_sources" / "notebooks" / result.source.name
         markdown.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(result.source, markdown)
+    stage_thumbnails(source / "notebooks", source / THUMBNAILS)
 
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book), "build", str(source), "--path-output", str(build_dir.parent),
@@ -135,6 +144,57 @@ def build(root: Path | str = ".", scale: str = "full", output_root: Path | str |
         print(done.stdout, file=log)
         raise RuntimeError(f"jupyter-book failed (exit {done.returncode}); its output is above")
     return build_dir / "html" / "index.html"
+
+
+def stage_thumbnails(executed: Path, dest: Path) -> list[Path]:
+    """Write each PNG that an executed notebook in ``executed`` glues under a name ending in
+    ``_thumbnail`` to ``dest/<name>.png`` (the landing page shows the timeline's this way:
+    myst-nb cannot give a figure pasted from another page its alt text). Returns the files."""
+    import base64
+
+    import nbformat
+
+    written = []
+    for path in sorted(Path(executed).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                glued = output.get("metadata", {}).get("scrapbook", {})
+                png = output.get("data", {}).get(glued.get("mime_prefix", "") + "image/png")
+                if glued.get("name", "").endswith("_thumbnail") and png:
+                    dest.mkdir(parents=True, exist_ok=True)
+                    written.append(dest / f"{glued['name']}.png")
+                    written[-1].write_bytes(base64.b64decode(png))
+    return written
+
+
+def stage_config(root: Path, dest: Path, environ=os.environ) -> dict:
+    """Stage ``_config.yml`` at ``dest`` with the repository's address from the environment.
+
+    ``BACKPROP_BOOK_REPOSITORY_URL`` (``https://github.com/OWNER/REPO``) sets ``repository.url``,
+    and ``BACKPROP_BOOK_REPOSITORY_BRANCH`` its branch; with the address, the pages get their
+    repository, source, issue and Binder buttons (see :func:`setup`). Unset, the committed
+    file is copied as it is. Returns the repository settings staged.
+    """
+    import yaml
+
+    text = (root / "_config.yml").read_text()
+    config = yaml.safe_load(text)
+    url, branch = environ.get(REPOSITORY_URL, "").strip(), environ.get(REPOSITORY_BRANCH, "").strip()
+    if url:
+        url = url.rstrip("/").removesuffix(".git")
+        if not _REPOSITORY.match(url):
+            raise ValueError(f"{REPOSITORY_URL}={environ[REPOSITORY_URL]!r}: expected a repository's address, "
+                             "https://github.com/OWNER/REPO (or gitlab.com)")
+        config.setdefault("repository", {})["url"] = url
+    if branch:
+        config.setdefault("repository", {})["branch"] = branch
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if url or branch:
+        dest.write_text(f"# {root / '_config.yml'}, with the repository from ${REPOSITORY_URL} / ${REPOSITORY_BRANCH}\n"
+                        + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    else:
+        dest.write_text(text)
+    return config.get("repository", {})
 
 
 def stage_mathjax(root: Path, dest: Path) -> None:
@@ -186,14 +246,19 @@ def setup(app):
     ``ipynb_source``; afterwards the "download source" button is pointed at the
     ``.md``. The download menu then offers both.
 
-    Repository, source, issue and launch (Binder, Colab) links all come from one
-    setting, ``repository.url`` in ``_config.yml``; while it is empty they are left
-    out, rather than pointing somewhere wrong.
+    Repository, source, issue and launch (Binder) links all come from one setting,
+    ``repository.url`` in ``_config.yml`` (or ``$BACKPROP_BOOK_REPOSITORY_URL``, see
+    :func:`stage_config`); while it is empty they are left out, rather than pointing
+    somewhere wrong. The theme points the launch links at the staged ``.ipynb``, which the
+    repository does not have: Binder's is pointed at the ``.md``, which the ``binder/``
+    environment opens as a notebook (jupytext); Colab's is dropped, since Colab opens
+    only ``.ipynb`` files from a repository.
     """
     app.connect("config-inited", _repository_links)
     app.connect("html-page-context", _unique_scripts)
     app.connect("html-page-context", _markdown_source, priority=500)
     app.connect("html-page-context", _download_markdown, priority=502)
+    app.connect("html-page-context", _launch_markdown, priority=502)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -204,6 +269,23 @@ def _repository_links(app, config) -> None:
         options.update(use_repository_button=True, use_source_button=True, use_issues_button=True)
     else:
         options.pop("launch_buttons", None)  # the theme cannot make launch links without a repository
+
+
+def _launch_markdown(app, pagename, templatename, context, doctree) -> None:
+    if not _has_markdown_source(app, pagename, context):
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        kept = []
+        for button in group.get("buttons", []):
+            if button.get("text") == "Colab":
+                continue
+            if button.get("text") == "Binder" and button["url"].endswith(pagename + ".ipynb"):
+                button["url"] = button["url"].removesuffix(".ipynb") + ".md"
+            kept.append(button)
+        group["buttons"] = kept
+    context["header_buttons"] = [g for g in context.get("header_buttons", []) if g.get("label") != "launch-buttons" or g["buttons"]]
 
 
 def _unique_scripts(app, pagename, templatename, context, doctree) -> None:

@@ -427,12 +427,26 @@ def judge_run(notebook: str, metrics: dict, root: Path | str | None = None) -> l
     return [_judge(c, metrics, False, f"{notebook} (this run)") for c in found]
 
 
-def _html(head: list[str], body: list[list[str]], caption: str, css: str = "scoreboard") -> str:
+VERDICT_CSS = {v: "verdict-" + v.replace(" ", "-") for v in _claims.VERDICTS}  # a badge per verdict (book.css)
+
+
+def _html(head: list[str], body: list, caption: str, css: str = "scoreboard") -> str:
+    """A table; each row of ``body`` is a list of cells, or ``(attributes, cells)`` with the row's
+    ``data-`` attributes (what the scoreboard's filters read). Each cell carries its column's name
+    (``data-label``), which the narrow layout shows beside the value."""
     out = [f'<table class="{css}">\n<caption>{html.escape(caption)}</caption>\n<thead><tr>'
            + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead>\n<tbody>"]
-    out += ["<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>" for cells in body]
+    for row in body:
+        attributes, cells = row if isinstance(row, tuple) else ({}, row)
+        attrs = "".join(f' data-{k}="{html.escape(str(v))}"' for k, v in attributes.items())
+        out.append(f"<tr{attrs}>" + "".join(f'<td data-label="{html.escape(h)}">{x}</td>' for h, x in zip(head, cells)) + "</tr>")
     out.append("</tbody>\n</table>")
     return "\n".join(out)
+
+
+def _breakable(name: str) -> str:
+    """``name`` escaped, with a line-break opportunity after each dot and underscore (ids are long words)."""
+    return html.escape(name).replace(".", ".<wbr>").replace("_", "_<wbr>")
 
 
 def _rule_cell(r: Row) -> str:
@@ -450,34 +464,97 @@ def _record_cell(r: Row) -> str:
     return html.escape(r.hardware) + (f"<br><strong>{STATE_NOTE[r.state]}</strong>" if r.state in STATE_NOTE else "")
 
 
+def rule_words(claim: _claims.Claim) -> str:
+    """The claim's full-scale rule in words, e.g. ``"holds when ours is within 10% of the paper's (450-550)"``."""
+    (kind, x), = claim.rule.items()
+    p = claim.published
+    if kind in ("tolerance", "relative", "factor"):
+        low, high = _claims.band(claim.rule, p)
+        how = {"tolerance": f"within {_number(x)} of", "relative": f"within {x:.0%} of", "factor": f"within a factor {_number(x)} of"}[kind]
+        return f"holds when ours is {how} the paper's value ({_number(low)} to {_number(high)})"
+    if kind == "interval":
+        return f"holds when the paper's value lies between our {x[0]} and {x[1]}"
+    if kind in ("at_least", "at_most"):
+        bound = "the paper's value" if x == "published" else _number(x)
+        return f"holds when ours is {'at least' if kind == 'at_least' else 'at most'} {bound}"
+    if kind == "holds":
+        return f"holds when the run's {x} is true"
+    return f"holds when at least {x['at_least']:.0%} of our networks reach the paper's count ({x['metric']})"
+
+
+def _seeds_cell(r: Row) -> str:
+    if r.of is None:
+        return "-"
+    return f"{r.held} of {r.of}" + ('<br><span class="fragile">fragile</span>' if r.fragile else "")
+
+
+def _details(r: Row, links: bool) -> str:
+    """What one click on a claim opens: its wording, where the paper says it, the rule, and the run."""
+    c = r.claim
+    items = [("the paper says", html.escape(c.claim)), ("where", html.escape(c.where)),
+             ("source checked", ("yes" + (f": {html.escape(c.source_read)}" if c.source_read else "")) if c.verified else "no"),
+             ("rule", f"{html.escape(rule_words(c))} <code>{html.escape(json.dumps(c.rule))}</code>"),
+             ("rule set", _rule_cell(r))]
+    if r.rank is not None:
+        items.append(("percentile", f"the paper's value sits at our {r.rank:.0%} percentile"))
+    if r.of is not None:
+        items.append(("seeds", html.escape(r.seeds_text)))
+    if c.note:
+        items.append(("note", html.escape(c.note)))
+    if links:
+        page = Path(c.notebook).stem
+        items += [("ran on", _record_cell(r)), ("notebook", f'<a href="{page}.html">{html.escape(page)}</a>')]
+    elif r.state in STATE_NOTE:
+        items.append(("record", _record_cell(r)))
+    return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+
+
 def html_table(rows: list[Row], caption: str, links: bool = True) -> str:
-    """The scoreboard (or one notebook's verdicts) as an HTML table: every row given, facts included
-    (the scoreboard page passes the falsifiable ones, and the facts to :func:`facts_table`)."""
-    head = ["claim", "where", "paper", "ours", "verdict", "rule set", "source checked"] + (["ran on", "notebook"] if links else [])
+    """The scoreboard (or one notebook's verdicts) as an HTML table: one compact row per claim
+    (claim, ours, paper, verdict, seeds), the wording, source and rule folded under the claim
+    (``<details>``); every row given, facts included (the scoreboard page passes the falsifiable
+    ones, and the facts to :func:`facts_table`). Each row carries its paper and verdict
+    (``data-paper``, ``data-verdict``) for the page's filters (``book/_static/scoreboard.js``)."""
     body = []
     for r in rows:
-        c = r.claim
-        cells = [f"<strong>{html.escape(c.full_id)}</strong><br>{html.escape(c.claim)}", html.escape(c.where),
-                 html.escape(r.paper_value), html.escape(r.our_value) + (f"<br>the paper's value sits at our {r.rank:.0%} percentile"
-                 if r.rank is not None else ""), f"<strong>{r.verdict}</strong>", _rule_cell(r),
-                 ("yes" + (f": {html.escape(c.source_read)}" if c.source_read else "")) if c.verified else "no"]
-        if links:
-            page = Path(c.notebook).stem
-            cells += [_record_cell(r), f'<a href="{page}.html">{html.escape(page)}</a>']
-        body.append(cells)
-    return _html(head, body, caption)
+        summary = f"<strong>{_breakable(r.claim.full_id)}</strong>"
+        cells = [f"<details><summary>{summary}</summary>{_details(r, links)}</details>", html.escape(r.our_value),
+                 html.escape(r.paper_value), f'<strong class="verdict {VERDICT_CSS[r.verdict]}">{r.verdict}</strong>',
+                 _seeds_cell(r)]
+        body.append(({"claim": r.claim.full_id, "paper": r.claim.paper, "verdict": r.verdict}, cells))
+    return _html(["claim", "ours", "paper", "verdict", "seeds"], body, caption, css="scoreboard scoreboard-claims")
+
+
+def summary_table(rows: list[Row], caption: str = "Falsifiable claims per paper and verdict") -> str:
+    """How many falsifiable claims of each paper hold, are inconclusive, miss or were not run, with
+    the totals; on the scoreboard page, a count is also a filter of the table of claims (scoreboard.js)."""
+    claims = [r for r in rows if r.claim.falsifiable]
+    papers = list(dict.fromkeys(r.claim.paper for r in claims))
+
+    def count(paper, verdict):
+        n = sum((paper is None or r.claim.paper == paper) and (verdict is None or r.verdict == verdict) for r in claims)
+        attributes = "".join(f' data-{k}="{html.escape(v)}"' for k, v in (("paper", paper), ("verdict", verdict)) if v)
+        return f'<span class="count"{attributes}>{n}</span>'
+
+    body = [[f"<strong>{_breakable(p)}</strong>"] + [count(p, v) for v in _claims.VERDICTS] + [count(p, None)] for p in papers]
+    body.append(["<strong>all papers</strong>"] + [count(None, v) for v in _claims.VERDICTS] + [count(None, None)])
+    return _html(["paper", *_claims.VERDICTS, "all"], body, caption, css="scoreboard scoreboard-summary")
 
 
 def facts_table(rows: list[Row], caption: str = "Facts the code asserts (not counted as reproductions)") -> str:
     """The short table of ``kind: fact`` claims: counts the network's constructor asserts."""
-    body = [[f"<strong>{html.escape(r.claim.full_id)}</strong><br>{html.escape(r.claim.claim)}", html.escape(r.claim.where),
-             html.escape(r.paper_value), html.escape(r.our_value), f"<strong>{r.verdict}</strong>", _record_cell(r)]
+    body = [({"claim": r.claim.full_id, "verdict": r.verdict},
+             [f"<details><summary><strong>{_breakable(r.claim.full_id)}</strong></summary><dl><dt>the paper says</dt>"
+              f"<dd>{html.escape(r.claim.claim)}</dd><dt>where</dt><dd>{html.escape(r.claim.where)}</dd><dt>ran on</dt>"
+              f"<dd>{_record_cell(r)}</dd></dl></details>",
+              html.escape(r.our_value), html.escape(r.paper_value),
+              f'<strong class="verdict {VERDICT_CSS[r.verdict]}">{r.verdict}</strong>'])
             for r in rows if not r.claim.falsifiable]
-    return _html(["fact", "where", "paper", "ours", "verdict", "ran on"], body, caption)
+    return _html(["fact", "ours", "paper", "verdict"], body, caption, css="scoreboard scoreboard-facts")
 
 
 def withdrawn_table(rows: list[Row], caption: str = "Rules withdrawn, and why") -> str:
     """Every withdrawn rule of the claims on ``rows``: the rule, when it was set and withdrawn, the reason."""
-    body = [[html.escape(c.full_id), html.escape(json.dumps(w.rule)), html.escape(str(w.registered)),
+    body = [[_breakable(c.full_id), f"<code>{html.escape(json.dumps(w.rule))}</code>", html.escape(str(w.registered)),
              html.escape(w.withdrawn_on), html.escape(w.reason)] for c, w in withdrawn(rows)]
-    return _html(["claim", "withdrawn rule", "set", "withdrawn", "reason"], body, caption)
+    return _html(["claim", "withdrawn rule", "set", "withdrawn", "reason"], body, caption, css="scoreboard scoreboard-withdrawn")
