@@ -271,7 +271,7 @@ def test_the_scoreboard_names_a_record_that_lacks_a_metric(book):
     record["runs"][0]["metrics"]["high"] = 4
     records.write(path, record)
     (row,) = reproduce.rows(book)
-    assert row.verdict == "holds" and row.our_value == "3 (2-4)" and row.paper_value == "3 things"
+    assert row.verdict == "holds" and row.our_value == "3 things (2-4)" and row.paper_value == "3 things"
     assert "demo.value" in reproduce.table([row]) and "<a href=\"demo.html\">" in reproduce.html_table([row], "t")
 
 

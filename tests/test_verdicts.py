@@ -130,7 +130,7 @@ def test_a_censored_claim_is_inconclusive_on_the_scoreboard(book):
     edit(book, "    smoke_rule:", "    limit: high\n    smoke_rule:")
     _record(book)
     (row,) = reproduce.rows(book)
-    assert row.verdict == "inconclusive" and row.our_value == "3 (2-≥4)"
+    assert row.verdict == "inconclusive" and row.our_value == "3 things (2-≥4)"
     assert reproduce.headline([row]) == "0 hold, 0 miss, 1 inconclusive of 1 falsifiable claims"
 
 

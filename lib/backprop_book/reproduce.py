@@ -97,7 +97,7 @@ class Row:
                 return "yes" if v else "no"
             return f"≥{_number(v)}" if self.limit is not None and v >= self.limit else _number(v)
 
-        text = show(self.measured)
+        text = show(self.measured) + (f" {self.claim.unit}" if self.claim.unit and not isinstance(self.measured, bool) else "")
         if self.low is not None:
             text += f" ({show(self.low)}-{show(self.high)})"
         if self.spread is not None:
