@@ -253,7 +253,7 @@ def connect(scheduler: str | None = None, workers: int | None = None):
     import logging
 
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.WARNING,
+                           dashboard_address=":0", silence_logs=logging.WARNING,  # a free port: no warning when 8787 is taken
                            resources={"GPU": 1} if cuda_available() else None)
     return Client(cluster)
 
