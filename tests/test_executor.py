@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -18,8 +17,8 @@ import pytest
 from backprop_book import cli, executor, runner
 from backprop_book.executor import Task
 
-from .conftest import NOTEBOOK_HEADER as HEADER
 from .conftest import ROOT, need
+from .test_runner import _notebook
 
 pytestmark = pytest.mark.slow
 DASK = Path(sys.executable).parent / "dask"
@@ -121,12 +120,6 @@ def test_a_killed_worker_costs_only_its_task_and_the_metrics_equal_a_sequential_
     assert all(o.worker == "cache" for o in again)
 
 
-def _tiny(tmp_path: Path, name: str, body: str) -> Path:
-    path = tmp_path / name
-    path.write_text(HEADER + textwrap.dedent(body))
-    return path
-
-
 TINY = """
 ```{code-cell} ipython3
 :tags: [parameters]
@@ -152,7 +145,7 @@ record(metrics_path, draw=float(np.random.default_rng(seed).standard_normal()), 
 
 def test_the_embedded_cluster_runs_each_seed_once_and_pages_hold_no_progress_bar(tmp_path):
     need("distributed")
-    path = _tiny(tmp_path, "tiny.md", TINY)
+    path = _notebook(tmp_path, TINY, "tiny.md")
     tasks = [Task(str(path), {"seed": s}) for s in (3, 4, 5)]
     log = io.StringIO()
     outcomes = executor.run_all(ROOT, tasks, tmp_path / "cache", workers=2, log=log)
@@ -168,7 +161,7 @@ def test_an_unreachable_scheduler_is_named(tmp_path, monkeypatch):
     need("distributed")
     monkeypatch.setattr(executor, "CONNECT_TIMEOUT", 2)
     address = f"tcp://127.0.0.1:{_free_port()}"
-    path = _tiny(tmp_path, "tiny.md", TINY)
+    path = _notebook(tmp_path, TINY, "tiny.md")
     with pytest.raises(executor.SchedulerError, match=rf"cannot reach the Dask scheduler at {address}.*dask scheduler"):
         executor.run_all(ROOT, [Task(str(path), {"seed": 0}), Task(str(path), {"seed": 1})], tmp_path / "c", scheduler=address)
     err = io.StringIO()
@@ -198,7 +191,7 @@ def test_seed_lists_and_counts():
 
 def test_backprop_run_over_seeds_prints_each_and_the_summary(tmp_path, capsys):
     need("distributed")
-    path = _tiny(tmp_path, "tiny.md", TINY)
+    path = _notebook(tmp_path, TINY, "tiny.md")
     assert cli.main(["run", str(path), "--seeds", "0,1", "--workers", "2", "--cache-dir", str(tmp_path / "c")]) == 0
     out = capsys.readouterr().out
     assert '"seeds": [\n    0,\n    1\n  ]' in out and '"per_seed"' in out and '"summary"' in out
