@@ -10,9 +10,12 @@ in CI too.
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import os
 import shutil
+import signal
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,9 +66,50 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "needs(what, why=''): the test needs a module or program (see conftest.need)")
 
 
+# No phase of a test (its setup, with the session's smoke book; its call; its teardown) may
+# hang the run: after PHASE_LIMIT seconds every thread's stack is printed and the phase fails,
+# so CI reports where it stuck instead of running out of time. The slowest phase here, the
+# smoke book's build, takes about 4 minutes on 2 cores.
+PHASE_LIMIT = float(os.environ.get("BACKPROP_TEST_PHASE_LIMIT", 900))
+
+
+class PhaseTimeout(Exception):
+    pass
+
+
+def _over_time(signum, frame):
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    raise PhaseTimeout(f"this test phase ran past {PHASE_LIMIT:.0f} s (BACKPROP_TEST_PHASE_LIMIT); the stacks are printed above")
+
+
+def _bounded():
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _over_time)
+    signal.setitimer(signal.ITIMER_REAL, PHASE_LIMIT)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     for mark in item.iter_markers("needs"):
         need(*mark.args, **mark.kwargs)
+    yield from _bounded()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    yield from _bounded()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    yield from _bounded()
 
 
 # The torch backend is always listed: without torch its tests skip here and fail under CI.

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def lab(tmp_path_factory):
     server = subprocess.Popen([str(JUPYTER), "lab", *lab_flags(), "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
                                f"--ServerApp.token={token}", "--ServerApp.port_retries=0",
                                *(["--allow-root"] if os.geteuid() == 0 else [])],  # (CI containers run as root)
-                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     client = Lab(f"http://127.0.0.1:{port}", token)
     try:
         deadline = time.monotonic() + 90
@@ -93,28 +94,59 @@ def lab(tmp_path_factory):
         try:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
+            pass
+        try:  # the server and whatever it left running (its kernels run in sessions of their own)
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        server.wait(timeout=15)
         log.close()
         shutil.rmtree(SCRATCH, ignore_errors=True)
 
 
-def execute(lab: Lab, kernel_id: str, code: str, timeout: float = 60) -> tuple[str, list[str]]:
-    """Run ``code`` on the kernel over its websocket: ``(status, [stream text, results, errors])``."""
-    import websocket
+class Kernel:
+    """The kernel's websocket, as JupyterLab talks to it; every wait on it is bounded."""
 
-    ws = websocket.create_connection(f"ws://127.0.0.1:{lab.base.rsplit(':', 1)[1]}/api/kernels/{kernel_id}/channels",
-                                     header=[f"Authorization: token {lab.token}"], timeout=timeout)
-    try:
+    def __init__(self, lab: Lab, kernel_id: str, timeout: float = 90):
+        import websocket
+
+        self.websocket = websocket
+        self.session = uuid.uuid4().hex
+        self.ws = websocket.create_connection(f"ws://127.0.0.1:{lab.base.rsplit(':', 1)[1]}/api/kernels/{kernel_id}/channels",
+                                              header=[f"Authorization: token {lab.token}"], timeout=10)
+        self.ws.settimeout(2)  # each read waits 2 s at most; the loops below keep the deadlines
+        # A message sent before the server has connected the kernel's channels is lost, so, as
+        # JupyterLab does, ask for the kernel's info until it answers.
+        deadline = time.monotonic() + timeout
+        while True:
+            msg_id = self.send("kernel_info_request", {})
+            try:
+                self.replies(msg_id, min(deadline, time.monotonic() + 5))
+                return
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    self.ws.close()
+                    raise TimeoutError(f"the kernel did not answer a kernel_info_request within {timeout} s") from None
+
+    def send(self, kind: str, content: dict) -> str:
         msg_id = uuid.uuid4().hex
-        ws.send(json.dumps({"header": {"msg_id": msg_id, "username": "test", "session": uuid.uuid4().hex, "msg_type": "execute_request",
-                                       "version": "5.3", "date": ""},
-                            "parent_header": {}, "metadata": {}, "channel": "shell",
-                            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                                        "allow_stdin": False, "stop_on_error": True}, "buffers": []}))
-        seen, status, deadline = [], None, time.monotonic() + timeout
+        self.ws.send(json.dumps({"header": {"msg_id": msg_id, "username": "test", "session": self.session, "msg_type": kind,
+                                            "version": "5.3", "date": ""},
+                                 "parent_header": {}, "metadata": {}, "channel": "shell", "content": content, "buffers": []}))
+        return msg_id
+
+    def replies(self, msg_id: str, deadline: float) -> tuple[str, list[str]]:
+        """Read until the kernel has replied to ``msg_id`` and gone idle: ``(status, [stream text, results, errors])``.
+
+        The reply (shell channel) and the idle status (iopub channel) come on different sockets,
+        in either order; the outputs come before the idle status.
+        """
+        seen, status, idle = [], None, False
         while time.monotonic() < deadline:
-            msg = json.loads(ws.recv())
+            try:
+                msg = json.loads(self.ws.recv())
+            except self.websocket.WebSocketTimeoutException:
+                continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
@@ -124,13 +156,24 @@ def execute(lab: Lab, kernel_id: str, code: str, timeout: float = 60) -> tuple[s
                 seen.append(content["data"].get("text/plain", ""))
             elif kind == "error":
                 seen.append(f"{content['ename']}: {content['evalue']}")
-            elif kind == "execute_reply":
+            elif kind.endswith("_reply"):
                 status = content["status"]
-            elif kind == "status" and content["execution_state"] == "idle" and status:
+            elif kind == "status" and content["execution_state"] == "idle":
+                idle = True
+            if status and idle:
                 return status, seen
-        raise TimeoutError(f"no reply to the cell within {timeout} s: {seen}")
-    finally:
-        ws.close()
+        raise TimeoutError(f"no reply within the time allowed: {seen}")
+
+    def execute(self, code: str, timeout: float = 120) -> tuple[str, list[str]]:
+        msg_id = self.send("execute_request", {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                                               "allow_stdin": False, "stop_on_error": True})
+        try:
+            return self.replies(msg_id, time.monotonic() + timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no reply to the cell within {timeout} s") from None
+
+    def close(self):
+        self.ws.close()
 
 
 def test_jupytext_makes_md_files_notebooks_in_jupyterlab(lab):
@@ -153,15 +196,16 @@ def test_a_myst_notebook_opens_runs_with_the_books_kernel_and_saves_as_myst(lab)
 
     session = lab.call("POST", "/api/sessions", {"path": NOTEBOOK, "type": "notebook", "name": Path(NOTEBOOK).name,
                                                  "kernel": {"name": "python3"}})
+    kernel = None
     try:
-        status, seen = execute(lab, session["kernel"]["id"], "".join(parameters["source"]) if isinstance(parameters["source"], list)
-                               else parameters["source"])
+        kernel = Kernel(lab, session["kernel"]["id"])
+        source = parameters["source"]
+        status, seen = kernel.execute("".join(source) if isinstance(source, list) else source)
         assert status == "ok", seen
-        status, seen = execute(lab, session["kernel"]["id"],
-                               "import os, sys, backprop, backprop_book\n"
-                               "from backprop_book.notebook import setup\n"
-                               "run = setup(scale, seed, device)\n"
-                               "print(sys.executable, backprop.__file__, backprop_book.__file__, os.getcwd(), sep='\\n')")
+        status, seen = kernel.execute("import os, sys, backprop, backprop_book\n"
+                                      "from backprop_book.notebook import setup\n"
+                                      "run = setup(scale, seed, device)\n"
+                                      "print(sys.executable, backprop.__file__, backprop_book.__file__, os.getcwd(), sep='\\n')")
         assert status == "ok", seen
         executable, core, book, cwd = "".join(seen).split()
         assert Path(executable).resolve() == Path(sys.executable).resolve(), "the kernel is not the book's environment"
@@ -169,6 +213,8 @@ def test_a_myst_notebook_opens_runs_with_the_books_kernel_and_saves_as_myst(lab)
             assert Path(module).resolve().is_relative_to(ROOT / "lib"), f"the kernel imports the library from {module}"
         assert Path(cwd).resolve() == (ROOT / NOTEBOOK).parent, "the kernel does not run beside the notebook"
     finally:
+        if kernel:
+            kernel.close()
         lab.call("DELETE", f"/api/sessions/{session['id']}")
 
     SCRATCH.mkdir(parents=True, exist_ok=True)
