@@ -105,6 +105,26 @@ def test_the_history_data_file():
             "pai2023photonic"} <= refs
 
 
+
+def test_every_source_of_the_article_is_in_the_bibliography_and_every_entry_is_cited():
+    """references.bib maps the Wikipedia article's numbered references to keys (a comment block,
+    with the revision read); each such key is an entry, and every entry is cited by a page."""
+    text = (ROOT / "references.bib").read_text()
+    bib = set(re.findall(r"@\w+\{([^,\s]+),", text))
+    mapping = text[text.index("Article reference -> key:"):text.index("% The article's Further reading")]
+    mapping = "\n".join(line for line in mapping.splitlines() if line.startswith("%"))
+    article = dict(re.findall(r"(\d+(?:, \d+)?) ([a-z][a-z0-9]+)", mapping))
+    numbers = {int(n) for key in article for n in key.split(", ")}
+    assert numbers == set(range(1, 52)), f"the mapping misses the article's references {sorted(set(range(1, 52)) - numbers)}"
+    assert set(article.values()) <= bib, f"article sources without an entry: {sorted(set(article.values()) - bib)}"
+    pages = [*(ROOT / "book").glob("*.md"), *(ROOT / "notebooks").glob("*.md")]
+    cited = set()
+    for page in pages:
+        for keys in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", page.read_text()):
+            cited |= {k.strip() for k in keys.split(",")}
+    assert cited <= bib, f"cited but not in references.bib: {sorted(cited - bib)}"
+    assert bib <= cited, f"in references.bib but cited nowhere: {sorted(bib - cited)}"
+
 # ---- the executed notebooks ------------------------------------------------------------
 
 
