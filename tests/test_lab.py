@@ -162,15 +162,12 @@ class Kernel:
                 idle = True
             if status and idle:
                 return status, seen
-        raise TimeoutError(f"no reply within the time allowed: {seen}")
+        raise TimeoutError(f"no reply to {msg_id} before the deadline; its output so far: {seen}")
 
     def execute(self, code: str, timeout: float = 120) -> tuple[str, list[str]]:
         msg_id = self.send("execute_request", {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                                                "allow_stdin": False, "stop_on_error": True})
-        try:
-            return self.replies(msg_id, time.monotonic() + timeout)
-        except TimeoutError:
-            raise TimeoutError(f"no reply to the cell within {timeout} s") from None
+        return self.replies(msg_id, time.monotonic() + timeout)
 
     def close(self):
         self.ws.close()
