@@ -15,10 +15,13 @@ number in the prose comes from the run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import numbers
 import os
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,3 +116,32 @@ def published(full_id: str, field: str = "published"):
                 raise KeyError(f"claim {full_id!r} has no field {field!r}")
             return claim[field]
     raise KeyError(f"{path.name} registers no claim {claim_id!r}")
+
+
+def checkpoint_folder(kind: str, settings: Mapping, scale: str) -> Path:
+    """The folder where a run with these ``settings`` keeps its checkpoints.
+
+    At ``scale == "smoke"`` a fresh temporary folder (a test never finds a previous
+    run's checkpoints). Otherwise ``<book root>/_build/checkpoints/<kind>-<key>``,
+    created if missing, where ``<key>`` is the first 12 hex digits of the SHA-256 of
+    ``json.dumps(settings, sort_keys=True)``: a rerun with the same settings finds
+    the same folder and continues from it, other settings get another one. The key
+    follows the settings only, not the library's source, so an edit of the code
+    does not throw a long training run away (the notebook checks what it loads).
+    ``settings`` must be plain JSON (numbers, strings, booleans, lists, dicts).
+    """
+    if not kind or "/" in kind or kind.startswith("."):
+        raise ValueError(f"checkpoint kind must be a plain folder name, got {kind!r}")
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {SCALES}")
+    if scale == "smoke":
+        return Path(tempfile.mkdtemp(prefix=f"{kind}-"))
+    try:
+        text = json.dumps(dict(settings), sort_keys=True)
+    except TypeError as err:
+        raise TypeError(f"checkpoint settings must be plain JSON: {err}") from None
+    from backprop_book.build import find_root
+
+    folder = find_root(".") / "_build" / "checkpoints" / f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
